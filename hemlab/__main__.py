@@ -1,0 +1,3 @@
+from hemlab.cli import main
+
+raise SystemExit(main())

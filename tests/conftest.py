@@ -1,0 +1,33 @@
+"""Shared test settings.
+
+``HEMLAB_TEST_DEVICE`` picks the device the numeric tests run on (default ``cpu``;
+set ``cuda`` on a GPU machine). Tests are seeded and run in quick mode.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("HEMLAB_QUICK", "1")
+
+
+def _test_device() -> torch.device:
+    name = os.environ.get("HEMLAB_TEST_DEVICE", "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        pytest.exit(f"HEMLAB_TEST_DEVICE={name} but no CUDA GPU is available", returncode=2)
+    return device
+
+
+@pytest.fixture(scope="session")
+def device() -> torch.device:
+    """The device named by ``HEMLAB_TEST_DEVICE`` (default CPU)."""
+    return _test_device()
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    torch.manual_seed(0)
+    yield
