@@ -1,0 +1,163 @@
+"""HEM, the high error margin loss (Spratling & Schuett, arXiv 2501.12191).
+
+Per position (a sample, or a pixel of a dense prediction) with logits ``z`` over ``C``
+classes, true class ``y`` and margin ``mu``:
+
+    e_j = max(0, z_j - z_y + mu)  for j != y,   e_y = 0               (hinge errors)
+    t   = (1/C) sum_j e_j                      (threshold, no gradient)
+    K   = {j : e_j >= t, e_j > 0}              (the high errors kept)
+    L   = sum_{j in K} e_j / (eps + |K|)       (mean kept error; 0 once every rival is
+                                                beaten by the margin)
+
+and over the batch ``loss = sum_i L_i / (eps + |S|)`` with ``S = {i : L_i > 0}`` the
+positions that still carry error, ``eps = 1e-6``. Counts carry no gradient.
+
+Gradient (what makes HEM different from the multi-class margin loss): for ``i`` in ``S``,
+``dloss/dz_ij = 1 / ((eps + |K_i|)(eps + |S|))`` for ``j`` in ``K_i`` and
+``dloss/dz_iy = -|K_i| / ((eps + |K_i|)(eps + |S|)) ~= -1/|S|``, whatever ``C`` and however
+many positions are already solved; a position outside ``S`` gets exactly zero gradient.
+
+The forward and this analytic backward run in a custom autograd Function: about half the
+passes over the logits of a composition of torch ops, and only one float tensor of the
+logits' size (the errors) plus a boolean mask alive at once.
+
+Margin: the authors' reference code defaults to ``mu = 1``. A per-class tensor is also
+accepted (each position uses the margin of its true class); :func:`class_frequency_margins`
+builds the class-frequency margins of the "HEM+" variant described by third-party copies,
+which the paper text could not confirm.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from hemlab.losses._base import (
+    check_inputs,
+    check_reduction,
+    check_scalar,
+    compute_dtype,
+    safe_target,
+    valid_positions,
+)
+from hemlab.losses._margin import check_margin, margin_module_state, position_margin
+
+EPS = 1e-6
+NAME = "hem_loss"
+
+
+class _HEMFunction(torch.autograd.Function):
+    """Value and analytic gradient of HEM; class dim 1, any number of trailing dims."""
+
+    @staticmethod
+    def forward(ctx: Any, logits: Tensor, target: Tensor, shift: Tensor, reduction: str) -> Tensor:
+        # shift = z_y - mu per position (+inf where ignored), shaped (N, 1, d1, ...).
+        index = target.unsqueeze(1)
+        errors = (logits - shift).clamp_min_(0.0)
+        errors.scatter_(1, index, 0.0)
+        threshold = errors.sum(dim=1, keepdim=True) / errors.shape[1]
+        # Where no class is in error the threshold is 0; +inf then keeps nothing.
+        threshold = torch.where(threshold > 0, threshold, math.inf)
+        # The kept mask as 0/1 floats (written directly, no bool tensor to convert later).
+        kept = torch.ge(errors, threshold, out=torch.empty_like(errors))
+        kept_count = kept.sum(dim=1)
+        per_position = errors.mul_(kept).sum(dim=1) / (EPS + kept_count)
+        if reduction == "mean":
+            in_error = (per_position > 0).sum(dtype=logits.dtype)
+            scale = 1.0 / (EPS + in_error)
+        else:
+            scale = torch.ones((), dtype=logits.dtype, device=logits.device)
+        ctx.save_for_backward(kept, index, kept_count, scale)
+        if reduction == "none":
+            return per_position
+        return per_position.sum() * scale
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Tensor):
+        kept, index, kept_count, scale = ctx.saved_tensors
+        # grad_output has the target's shape for reduction="none", else it is a scalar.
+        weight = (grad_output * scale / (EPS + kept_count)).unsqueeze(1)
+        grad = kept * weight
+        grad.scatter_(1, index, -(kept_count.unsqueeze(1) * weight))
+        return grad, None, None, None
+
+
+def _per_position_shift(
+    logits: Tensor, target: Tensor, valid: Tensor | None, margin: float | Tensor
+) -> Tensor:
+    """``z_y - mu`` per position, shaped ``(N, 1, d1, ...)``; ``+inf`` where ignored (no error there)."""
+    shift = logits.gather(1, target.unsqueeze(1)) - position_margin(margin, target, logits.dtype)
+    if valid is not None:
+        shift = torch.where(valid.unsqueeze(1), shift, math.inf)
+    return shift
+
+
+def hem_loss(
+    logits: Tensor,
+    target: Tensor,
+    margin: float | Tensor = 1.0,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """HEM loss of ``logits`` ``(N, C)`` or ``(N, C, d1, ...)`` for integer ``target`` ``(N,)`` or ``(N, d1, ...)``.
+
+    Args:
+        margin: ``mu >= 0``, a float or a 1-D tensor of length ``C`` (each position uses
+            the margin of its true class).
+        ignore_index: positions with this target take no part at all.
+        reduction: ``"mean"`` - the published mean, over positions that still carry
+            error (``sum_i L_i / (1e-6 + |S|)``); ``"sum"`` - ``sum_i L_i``; ``"none"`` -
+            ``L_i`` shaped like ``target`` (0 where ignored).
+
+    Half-precision logits are computed in float32. Returns a tensor in ``logits.dtype``.
+    """
+    check_inputs(logits, target, NAME)
+    check_reduction(reduction, NAME)
+    num_classes = logits.shape[1]
+    margin = check_margin(margin, num_classes, logits, NAME)
+    valid = valid_positions(target, num_classes, ignore_index, NAME)
+    target = safe_target(target, valid)
+    work = compute_dtype(logits)
+    shift = _per_position_shift(work.detach(), target, valid, margin)
+    loss = _HEMFunction.apply(work, target, shift, reduction)
+    return loss.to(logits.dtype)
+
+
+def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 2000.0) -> Tensor:
+    """Per-class margins of the "HEM+" variant: ``mu_c = sqrt(scale / (C * n_c))``.
+
+    ``n_c`` is the number of training samples of class ``c`` and ``scale`` is ``M = 2000``.
+    For balanced CIFAR-10 (5000 per class) this gives 0.2. **Unconfirmed**: this rule comes
+    from third-party copies of the authors' code; the paper text could not be read to
+    confirm that its tables used it. Pass the result as ``margin=`` to :func:`hem_loss`.
+
+    Returns a float32 tensor of shape ``(C,)``.
+    """
+    counts = torch.as_tensor(class_counts, dtype=torch.float32)
+    if counts.ndim != 1 or counts.numel() == 0:
+        raise ValueError(f"class_frequency_margins: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
+    if bool((counts <= 0).any()) or not bool(torch.isfinite(counts).all()):
+        raise ValueError(f"class_frequency_margins: every class count must be a finite number > 0, got {counts.tolist()[:10]}")
+    check_scalar(scale, "scale", "class_frequency_margins", strict=True)
+    return torch.sqrt(scale / (counts.numel() * counts))
+
+
+class HEMLoss(nn.Module):
+    """Module twin of :func:`hem_loss`; a per-class ``margin`` tensor is kept as a buffer."""
+
+    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__()
+        check_reduction(reduction, NAME)
+        margin_module_state(self, margin, NAME)
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+
+    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        return hem_loss(logits, target, self.margin, ignore_index=self.ignore_index, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        margin = "per-class" if isinstance(self.margin, Tensor) else self.margin
+        return f"margin={margin}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

@@ -1,0 +1,84 @@
+"""Logit-adjusted cross-entropy (Menon et al., "Long-tail learning via logit adjustment",
+ICLR 2021).
+
+    L = CE(z + tau * log(pi), y),   pi_c = n_c / sum_k n_k
+
+with ``n_c`` the training samples of class ``c`` and ``tau = 1``. The adjustment acts only
+in training; at test time the raw logits are used, which favours rare classes.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from hemlab.losses._base import (
+    check_inputs,
+    check_reduction,
+    check_scalar,
+    class_vector,
+    compute_dtype,
+    reduce_positions,
+)
+from hemlab.losses.cross_entropy import per_position_cross_entropy
+
+NAME = "logit_adjusted_loss"
+
+
+def log_class_priors(class_counts: Tensor | Sequence[float], num_classes: int, like: Tensor) -> Tensor:
+    """``log(n_c / sum n)`` as a ``(C,)`` tensor on ``like``'s device; counts must be > 0."""
+    counts = class_vector(class_counts, num_classes, like, "class_counts", NAME, positive=True)
+    return torch.log(counts / counts.sum())
+
+
+def logit_adjusted_loss(
+    logits: Tensor,
+    target: Tensor,
+    class_counts: Tensor | Sequence[float],
+    tau: float = 1.0,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Logit-adjusted loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target``.
+
+    ``class_counts`` ``(C,)``: training samples per class (all > 0); ``tau >= 0`` scales the
+    adjustment (0 gives plain cross-entropy). ``reduction`` as for cross-entropy.
+    """
+    check_inputs(logits, target, NAME)
+    check_reduction(reduction, NAME)
+    tau = check_scalar(tau, "tau", NAME)
+    work = compute_dtype(logits)
+    log_priors = log_class_priors(class_counts, work.shape[1], work).to(work.dtype)
+    shape = (1, -1) + (1,) * (work.ndim - 2)
+    adjusted = work + tau * log_priors.view(shape)
+    per_position, valid = per_position_cross_entropy(adjusted, target, ignore_index, NAME)
+    return reduce_positions(per_position, valid, reduction).to(logits.dtype)
+
+
+class LogitAdjustedLoss(nn.Module):
+    """Module twin of :func:`logit_adjusted_loss`; ``class_counts`` is kept as a buffer."""
+
+    def __init__(
+        self,
+        class_counts: Tensor | Sequence[float],
+        tau: float = 1.0,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__()
+        check_reduction(reduction, NAME)
+        self.register_buffer("class_counts", torch.as_tensor(class_counts, dtype=torch.float32))
+        self.tau = check_scalar(tau, "tau", NAME)
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+
+    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        return logit_adjusted_loss(
+            logits, target, self.class_counts, self.tau, ignore_index=self.ignore_index, reduction=self.reduction
+        )
+
+    def extra_repr(self) -> str:
+        return f"classes={self.class_counts.numel()}, tau={self.tau}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

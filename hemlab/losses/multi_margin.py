@@ -1,0 +1,81 @@
+"""Multi-class margin loss (Weston & Watkins; Crammer & Singer style hinge), the baseline
+HEM modifies.
+
+Per position, with hinge errors ``e_j = max(0, z_j - z_y + mu)`` for ``j != y`` and
+``e_y = 0``:
+
+    L = (1/C) sum_j e_j ** p
+
+``reduction="mean"`` averages ``L`` over valid positions, i.e. the mean of ``e_j ** p``
+over all positions x classes, zeros included. On 2-D input this is exactly
+``torch.nn.functional.multi_margin_loss(z, y, p=p, margin=mu)``; here it also works on dense
+input, with ``ignore_index`` and per-class margins. Its gradient per violated entry is
+``1/(B*C)``: it shrinks as training solves samples, which is what HEM's mean over the
+samples still in error avoids.
+"""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from hemlab.losses._base import (
+    check_inputs,
+    check_reduction,
+    compute_dtype,
+    reduce_positions,
+    safe_target,
+    valid_positions,
+)
+from hemlab.losses._margin import check_margin, hinge_errors, margin_module_state
+
+NAME = "multi_margin_loss"
+
+
+def multi_margin_loss(
+    logits: Tensor,
+    target: Tensor,
+    margin: float | Tensor = 1.0,
+    *,
+    p: int = 1,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class margin loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target``.
+
+    ``margin``: float or ``(C,)`` tensor (margin of the true class); ``p``: 1 or 2.
+    """
+    check_inputs(logits, target, NAME)
+    check_reduction(reduction, NAME)
+    if p not in (1, 2):
+        raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
+    num_classes = logits.shape[1]
+    margin = check_margin(margin, num_classes, logits, NAME)
+    valid = valid_positions(target, num_classes, ignore_index, NAME)
+    work = compute_dtype(logits)
+    errors = hinge_errors(work, safe_target(target, valid), margin)
+    per_position = (errors if p == 1 else errors.square()).sum(dim=1) / num_classes
+    return reduce_positions(per_position, valid, reduction).to(logits.dtype)
+
+
+class MultiMarginLoss(nn.Module):
+    """Module twin of :func:`multi_margin_loss`; a per-class ``margin`` is kept as a buffer."""
+
+    def __init__(
+        self, margin: float | Tensor = 1.0, *, p: int = 1, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__()
+        check_reduction(reduction, NAME)
+        if p not in (1, 2):
+            raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
+        margin_module_state(self, margin, NAME)
+        self.p = p
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+
+    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        return multi_margin_loss(
+            logits, target, self.margin, p=self.p, ignore_index=self.ignore_index, reduction=self.reduction
+        )
+
+    def extra_repr(self) -> str:
+        margin = "per-class" if isinstance(self.margin, Tensor) else self.margin
+        return f"margin={margin}, p={self.p}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"
