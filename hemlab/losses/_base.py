@@ -128,7 +128,10 @@ def class_vector(
 
     ``positive=True`` demands values > 0, otherwise >= 0; non-finite values are refused.
     """
-    vector = torch.as_tensor(values, dtype=torch.float32)
+    vector = torch.as_tensor(values).detach()
+    if vector.is_complex() or vector.dtype == torch.bool:
+        raise TypeError(f"{loss_name}: {argument} must hold real numbers, got dtype {vector.dtype}")
+    vector = vector.to(torch.float64)
     if vector.ndim != 1 or vector.numel() != num_classes:
         raise ValueError(
             f"{loss_name}: {argument} must be a 1-D tensor of length C={num_classes}, got shape {tuple(vector.shape)}"
@@ -139,7 +142,8 @@ def class_vector(
         raise ValueError(f"{loss_name}: {argument} must be > 0 for every class, got {vector.tolist()[:10]}")
     if not positive and bool((vector < 0).any()):
         raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {vector.tolist()[:10]}")
-    return vector.to(device=like.device)
+    dtype = like.dtype if like.is_floating_point() else torch.float32
+    return vector.to(device=like.device, dtype=dtype)
 
 
 def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
