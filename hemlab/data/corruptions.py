@@ -15,18 +15,21 @@ given ``seed`` gives the same result on every device. Severity ``s`` (1..5) uses
 - pixelate        scale ``f``:               box-filter down to ``floor(f H) x floor(f W)`` and back up
                                              (like PIL's BOX resize; on 8x8 images neighbouring
                                              severities can round to the same size)
-- jpeg            quality ``q``:             JPEG encode/decode (torchvision.io; 1 or 3 channels)
+- jpeg            quality ``q``:             JPEG encode/decode with Pillow, as CIFAR-10-C did (1 or 3
+                                             channels; torchvision.io's codecs are deprecated since 0.29)
 """
 from __future__ import annotations
 
+import io
 import math
 from typing import Callable
 
+import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
+from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
-from torchvision.io import decode_jpeg, encode_jpeg
 
 from hemlab.data.core import dataset_tensors
 
@@ -101,10 +104,14 @@ def _pixelate(images: Tensor, scale: float, generator: torch.Generator) -> Tenso
 def _jpeg(images: Tensor, quality: float, generator: torch.Generator) -> Tensor:
     if images.shape[1] not in (1, 3):
         raise ValueError(f"images: jpeg needs 1 or 3 channels, got {images.shape[1]}")
-    as_bytes = (images.detach().cpu().clamp(0.0, 1.0) * 255.0).round().to(torch.uint8)
-    encoded = encode_jpeg(list(as_bytes), quality=int(quality))
-    decoded = torch.stack(decode_jpeg(encoded))
-    return (decoded.float() / 255.0).to(images.device, images.dtype)
+    as_bytes = (images.detach().cpu().clamp(0.0, 1.0) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    decoded = []
+    for pixels in as_bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels.squeeze(-1) if pixels.shape[-1] == 1 else pixels).save(buffer, "JPEG", quality=int(quality))
+        decoded.append(np.asarray(Image.open(buffer)).reshape(pixels.shape))
+    result = torch.from_numpy(np.stack(decoded)).permute(0, 3, 1, 2).float() / 255.0
+    return result.to(images.device, images.dtype)
 
 
 CORRUPTIONS: dict[str, Callable[[Tensor, float, torch.Generator], Tensor]] = {
