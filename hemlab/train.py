@@ -231,7 +231,7 @@ def train(
     lr: float = 0.1,
     momentum: float = 0.9,
     weight_decay: float = 5e-4,
-    schedule: str = "none",
+    schedule: str | None = "none",
     milestones: Sequence[int] | None = None,
     gamma: float = 0.1,
     grad_clip: float | None = None,
