@@ -28,6 +28,11 @@ def device() -> torch.device:
 
 
 @pytest.fixture(autouse=True)
-def _seed_everything():
+def _seeded_single_thread():
+    """Seed torch, and run on one CPU thread: the test models and tensors are tiny, and two
+    OpenMP threads on a 2-core machine wait on each other and run many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     yield
+    torch.set_num_threads(threads)

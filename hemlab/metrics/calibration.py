@@ -39,7 +39,6 @@ def expected_calibration_error(logits: torch.Tensor, targets: torch.Tensor, n_bi
     confidence, predictions = probabilities.max(dim=1)
     confidence, correct = confidence.reshape(-1), (predictions == targets.to(predictions.device)).reshape(-1).double()
     bin_index = (torch.ceil(confidence * n_bins).long() - 1).clamp(0, n_bins - 1)
-    count = torch.bincount(bin_index, minlength=n_bins).double()
     correct_sum = torch.bincount(bin_index, weights=correct, minlength=n_bins)
     confidence_sum = torch.bincount(bin_index, weights=confidence, minlength=n_bins)
     return float((correct_sum - confidence_sum).abs().sum() / confidence.numel())

@@ -15,16 +15,6 @@ from hemlab.models import create_model
 from hemlab.train import HISTORY_COLUMNS, accuracy, predict, train
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny; on a busy 2-core machine two OpenMP threads wait on each other
-    and run many times slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def digits():
     return load_digits()

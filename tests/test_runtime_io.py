@@ -1,0 +1,64 @@
+"""Quick mode, folders, device choice and atomic writes."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from hemlab import io, runtime
+
+
+@pytest.mark.parametrize("quick,ci,expected", [("1", None, True), ("0", "true", False), (None, "true", True),
+                                                (None, None, False), ("yes", None, True)])
+def test_quick_mode(monkeypatch, quick, ci, expected):
+    for name, value in (("HEMLAB_QUICK", quick), ("CI", ci)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert runtime.is_quick_mode() is expected
+
+
+def test_folders_follow_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HEMLAB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("HEMLAB_RESULTS", str(tmp_path / "out"))
+    assert runtime.data_root() == tmp_path / "data"
+    assert runtime.results_root() == tmp_path / "out"
+    monkeypatch.delenv("HEMLAB_DATA")
+    assert runtime.data_root().parts[-2:] == (".cache", "hemlab")
+
+
+def test_resolve_device():
+    expected = "cuda" if torch.cuda.is_available() else None
+    auto = runtime.resolve_device("auto")
+    if expected:
+        assert auto.type == expected
+    assert runtime.resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device: expected 'auto'"):
+        runtime.resolve_device("gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU is available"):
+            runtime.resolve_device("cuda")
+
+
+def test_atomic_path_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with io.atomic_path(target) as temporary:
+            temporary.write_text("half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_save_table_and_json_round_trip(tmp_path):
+    table = pd.DataFrame({"loss": ["ce", "hem"], "accuracy": [0.9, 0.95]})
+    pd.testing.assert_frame_equal(pd.read_csv(io.save_table(table, tmp_path / "a" / "t.csv")), table)
+    pd.testing.assert_frame_equal(pd.read_json(io.save_table(table, tmp_path / "t.json")), table)
+    with pytest.raises(ValueError, match="expected a .csv or .json"):
+        io.save_table(table, tmp_path / "t.txt")
+    io.save_json({"x": 1}, tmp_path / "x.json")
+    assert (tmp_path / "x.json").read_text().strip().startswith("{")
+    io.save_torch({"w": torch.ones(2)}, tmp_path / "w.pt")
+    assert torch.equal(torch.load(tmp_path / "w.pt")["w"], torch.ones(2))
