@@ -58,51 +58,53 @@ def _class_sum(values: Tensor, ones: Tensor) -> Tensor:
 
 
 class _HEMFunction(torch.autograd.Function):
-    """Value and analytic gradient of HEM; class dim 1, any number of trailing dims."""
+    """Value and analytic gradient of HEM; class dim 1, any number of trailing dims.
+
+    It works with ``a = max(z, s)``, ``s = z_y - mu``, and ``a_y = s``: then ``e_j = a_j - s``,
+    the threshold test ``e_j >= t`` reads ``a_j >= mean_j a_j``, and ``sum_{K} e_j =
+    sum_{K} a_j - |K| s``. That saves a pass over the logits against forming ``e`` first.
+    """
 
     @staticmethod
-    def forward(ctx: Any, logits: Tensor, target: Tensor, shift: Tensor, reduction: str) -> Tensor:
-        # shift = z_y - mu per position (+inf where ignored), shaped (N, 1, d1, ...).
+    def forward(ctx: Any, logits: Tensor, target: Tensor, shift: Tensor, valid: Tensor | None,
+                reduction: str) -> Tensor:
+        # shift = z_y - mu per position, shaped (N, 1, d1, ...). Scalars are applied in
+        # place: on small inputs each Python-number operation costs as much as a pass.
         index = target.unsqueeze(1)
         ones = logits.new_ones(logits.shape[1])
-        errors = (logits - shift).clamp_min_(0.0)
-        errors.scatter_(1, index, 0.0)
-        # A threshold of 0 means no class is in error: lifting it to the smallest normal
-        # number keeps nothing there, and changes nothing elsewhere.
-        threshold = (_class_sum(errors, ones) / errors.shape[1]).clamp_min_(torch.finfo(errors.dtype).tiny)
+        shifted = torch.clamp(logits, min=shift).scatter_(1, index, shift)
+        threshold = _class_sum(shifted, ones).div_(logits.shape[1])
+        position_shift = shift.squeeze(1)
+        no_error = threshold <= position_shift
+        if valid is not None:
+            no_error |= ~valid
+        # No error (or an ignored position): a NaN threshold keeps no class, as ``>=`` is false.
+        threshold.masked_fill_(no_error, math.nan)
         # The kept mask as 0/1 floats, written directly (no bool tensor to convert later).
-        kept = torch.ge(errors, threshold.unsqueeze(1), out=torch.empty_like(errors))
+        kept = torch.ge(shifted, threshold.unsqueeze(1), out=torch.empty_like(shifted))
         kept_count = _class_sum(kept, ones)
-        inverse_count = 1.0 / (EPS + kept_count)
-        per_position = _class_sum(errors.mul_(kept), ones) * inverse_count
+        inverse_count = kept_count.add(EPS).reciprocal_()
+        per_position = torch.addcmul(_class_sum(shifted.mul_(kept), ones), kept_count, position_shift, value=-1.0)
+        per_position.mul_(inverse_count)
         if reduction == "mean":
-            scale = 1.0 / (EPS + torch.count_nonzero(per_position).to(errors.dtype))
-            inverse_count *= scale
+            # per_position >= 0, so its signs count the positions still in error.
+            scale = per_position.sign().sum().add_(EPS).reciprocal_()
+            inverse_count.mul_(scale)
         # d loss / d z_ij = g * inverse_count_i for kept j;  d loss / d z_iy = -g * |K_i| * inverse_count_i.
-        ctx.save_for_backward(kept, index, inverse_count, kept_count * inverse_count)
+        ctx.save_for_backward(kept, index, inverse_count, kept_count.mul_(inverse_count).neg_())
         if reduction == "none":
             return per_position
         if reduction == "sum":
             return per_position.sum()
-        return per_position.sum() * scale
+        return per_position.sum().mul_(scale)
 
     @staticmethod
     def backward(ctx: Any, grad_output: Tensor):
         kept, index, weight, true_weight = ctx.saved_tensors
         # grad_output has the target's shape for reduction="none", else it is a scalar.
         grad = kept * (grad_output * weight).unsqueeze(1)
-        grad.scatter_(1, index, (grad_output * true_weight).neg_().unsqueeze(1))
-        return grad, None, None, None
-
-
-def _per_position_shift(
-    logits: Tensor, target: Tensor, valid: Tensor | None, margin: float | Tensor
-) -> Tensor:
-    """``z_y - mu`` per position, shaped ``(N, 1, d1, ...)``; ``+inf`` where ignored (no error there)."""
-    shift = logits.gather(1, target.unsqueeze(1)) - position_margin(margin, target, logits.dtype)
-    if valid is not None:
-        shift = torch.where(valid.unsqueeze(1), shift, math.inf)
-    return shift
+        grad.scatter_(1, index, (grad_output * true_weight).unsqueeze(1))
+        return grad, None, None, None, None
 
 
 def hem_loss(
@@ -132,8 +134,8 @@ def hem_loss(
     valid = valid_positions(target, num_classes, ignore_index, NAME)
     target = safe_target(target, valid)
     work = compute_dtype(logits)
-    shift = _per_position_shift(work.detach(), target, valid, margin)
-    loss = _HEMFunction.apply(work, target, shift, reduction)
+    shift = work.detach().gather(1, target.unsqueeze(1)) - position_margin(margin, target, work.dtype)
+    loss = _HEMFunction.apply(work, target, shift, valid, reduction)
     return loss.to(logits.dtype)
 
 
