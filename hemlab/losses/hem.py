@@ -18,8 +18,8 @@ Gradient (what makes HEM different from the multi-class margin loss): for ``i`` 
 many positions are already solved; a position outside ``S`` gets exactly zero gradient.
 
 The forward and this analytic backward run in a custom autograd Function: about half the
-passes over the logits of a composition of torch ops, and only one float tensor of the
-logits' size (the errors) plus a boolean mask alive at once.
+passes over the logits of a composition of torch ops, and at most two working tensors of
+the logits' size alive at once (``benchmarks/loss_speed.py`` measures both).
 
 Margin: the authors' reference code defaults to ``mu = 1``. A per-class tensor is also
 accepted (each position uses the margin of its true class); :func:`class_frequency_margins`
