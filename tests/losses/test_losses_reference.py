@@ -38,27 +38,28 @@ def ref_cross_entropy_row(row, y):
     return -ref_log_softmax(row)[y]
 
 
-def reduce(per_position, valid_mask, reduction):
+def positionwise(row_loss, logits, target, reduction):
+    """Apply ``row_loss(row, y)`` to every valid position; reduce as the CE family and MM do."""
+    per_position, valid = [], []
+    for row, y in rows(logits, target):
+        valid.append(y != IGNORE)
+        per_position.append(0.0 if y == IGNORE else row_loss(row, y))
     if reduction == "none":
         return per_position
     total = sum(per_position)
     if reduction == "sum":
         return total
-    return total / max(1, sum(valid_mask))
+    return total / max(1, sum(valid))
 
 
 def ref_hem(logits, target, margin=1.0, reduction="mean"):
-    per_position = []
-    for row, y in rows(logits, target):
-        if y == IGNORE:
-            per_position.append(0.0)
-            continue
-        mu = margin[y] if isinstance(margin, list) else margin
-        errors = ref_hinge(row, y, mu)
+    def row_loss(row, y):
+        errors = ref_hinge(row, y, margin[y] if isinstance(margin, list) else margin)
         threshold = sum(errors) / len(errors)
         kept = [e for e in errors if e >= threshold]
-        count = sum(1 for e in kept if e > 0)
-        per_position.append(sum(kept) / (EPS + count))
+        return sum(kept) / (EPS + sum(1 for e in kept if e > 0))
+
+    per_position = positionwise(row_loss, logits, target, "none")
     if reduction == "none":
         return per_position
     if reduction == "sum":
@@ -67,24 +68,16 @@ def ref_hem(logits, target, margin=1.0, reduction="mean"):
 
 
 def ref_mm(logits, target, margin=1.0, p=1, reduction="mean"):
-    per_position, valid = [], []
-    for row, y in rows(logits, target):
-        valid.append(y != IGNORE)
-        if y == IGNORE:
-            per_position.append(0.0)
-            continue
-        mu = margin[y] if isinstance(margin, list) else margin
-        per_position.append(sum(e**p for e in ref_hinge(row, y, mu)) / len(row))
-    return reduce(per_position, valid, reduction)
+    def row_loss(row, y):
+        errors = ref_hinge(row, y, margin[y] if isinstance(margin, list) else margin)
+        return sum(e**p for e in errors) / len(row)
+
+    return positionwise(row_loss, logits, target, reduction)
 
 
 def ref_ce_family(transform):
     def reference(logits, target, reduction="mean"):
-        per_position, valid = [], []
-        for row, y in rows(logits, target):
-            valid.append(y != IGNORE)
-            per_position.append(0.0 if y == IGNORE else ref_cross_entropy_row(transform(row), y))
-        return reduce(per_position, valid, reduction)
+        return positionwise(lambda row, y: ref_cross_entropy_row(transform(row), y), logits, target, reduction)
 
     return reference
 
@@ -106,18 +99,11 @@ def ref_logit_adjusted(class_counts, tau):
 
 
 def ref_focal(gamma):
-    def reference(logits, target, reduction="mean"):
-        per_position, valid = [], []
-        for row, y in rows(logits, target):
-            valid.append(y != IGNORE)
-            if y == IGNORE:
-                per_position.append(0.0)
-                continue
-            log_p = ref_log_softmax(row)[y]
-            per_position.append(-((1.0 - math.exp(log_p)) ** gamma) * log_p)
-        return reduce(per_position, valid, reduction)
+    def row_loss(row, y):
+        log_p = ref_log_softmax(row)[y]
+        return -((1.0 - math.exp(log_p)) ** gamma) * log_p
 
-    return reference
+    return lambda logits, target, reduction="mean": positionwise(row_loss, logits, target, reduction)
 
 
 def ref_dice(logits, target, smooth=1.0):
