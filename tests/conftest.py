@@ -1,7 +1,8 @@
 """Shared test settings.
 
 ``HEMLAB_TEST_DEVICE`` picks the device the numeric tests run on (default ``cpu``;
-set ``cuda`` on a GPU machine). Tests are seeded and run in quick mode.
+set ``cuda`` on a GPU machine) and ``HEMLAB_TEST_DTYPE`` the dtype of the loss reference
+tests (default ``float64``). Tests are seeded and run in quick mode on one CPU thread.
 """
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ def _test_device() -> torch.device:
 def device() -> torch.device:
     """The device named by ``HEMLAB_TEST_DEVICE`` (default CPU)."""
     return _test_device()
+
+
+@pytest.fixture(scope="session")
+def dtype() -> torch.dtype:
+    """The logits dtype named by ``HEMLAB_TEST_DTYPE``: ``float64`` (default) or ``float32``."""
+    name = os.environ.get("HEMLAB_TEST_DTYPE", "float64")
+    if name not in ("float64", "float32"):
+        pytest.exit(f"HEMLAB_TEST_DTYPE must be float64 or float32, got {name!r}", returncode=2)
+    return getattr(torch, name)
 
 
 @pytest.fixture(autouse=True)

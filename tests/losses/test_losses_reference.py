@@ -1,6 +1,7 @@
 """Every loss against a slow, obvious reference written here with Python loops and floats.
 
-Device from ``HEMLAB_TEST_DEVICE`` (default cpu); values compared in float64.
+Device from ``HEMLAB_TEST_DEVICE`` (default cpu), logits dtype from ``HEMLAB_TEST_DTYPE``
+(default float64; float32 compares with looser tolerances). gradcheck always runs in float64.
 """
 from __future__ import annotations
 
@@ -125,9 +126,9 @@ def ref_dice(logits, target, smooth=1.0):
 
 
 # ---------------------------------------------------------------- inputs
-def make_inputs(shape, device, ignore_fraction=0.0, seed=0, scale=2.0):
+def make_inputs(shape, device, ignore_fraction=0.0, seed=0, scale=2.0, dtype=torch.float64):
     generator = torch.Generator().manual_seed(seed)
-    logits = (scale * torch.randn(*shape, generator=generator, dtype=torch.float64)).to(device)
+    logits = (scale * torch.randn(*shape, generator=generator, dtype=torch.float64)).to(device=device, dtype=dtype)
     target = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=generator)
     if ignore_fraction:
         drop = torch.rand(target.shape, generator=generator) < ignore_fraction
@@ -136,6 +137,12 @@ def make_inputs(shape, device, ignore_fraction=0.0, seed=0, scale=2.0):
 
 
 SHAPES = [(17, 5), (6, 4, 3, 5), (2, 3, 4, 2, 3)]
+TOLERANCES = {torch.float64: (1e-10, 1e-12), torch.float32: (1e-5, 1e-6)}
+
+
+def tolerance(dtype):
+    """(rtol, atol) for comparing a loss computed in ``dtype`` with the float64 reference."""
+    return TOLERANCES[dtype]
 COUNTS = [10.0, 3.0, 7.0, 1.0, 5.0]
 
 
@@ -165,38 +172,41 @@ CASES = cases()
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name,call,reference", CASES, ids=[case[0] for case in CASES])
-def test_matches_reference(name, call, reference, reduction, shape, device):
-    logits, target = make_inputs(shape, device, ignore_fraction=0.2)
+def test_matches_reference(name, call, reference, reduction, shape, device, dtype):
+    logits, target = make_inputs(shape, device, ignore_fraction=0.2, dtype=dtype)
+    rtol, atol = tolerance(dtype)
     got = call(logits, target, reduction)
     expected = reference(logits, target, reduction)
     if reduction == "none":
         assert got.shape == target.shape
         expected = torch.tensor(expected, dtype=torch.float64).reshape(target.shape)
-        torch.testing.assert_close(got.cpu(), expected, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(got.cpu().double(), expected, rtol=rtol, atol=atol)
     else:
-        assert got.ndim == 0
-        assert got.item() == pytest.approx(expected, rel=1e-10, abs=1e-12)
+        assert got.ndim == 0 and got.dtype == dtype
+        assert got.item() == pytest.approx(expected, rel=rtol, abs=atol)
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("smooth", [1.0, 0.0])
-def test_dice_matches_reference(shape, smooth, device):
-    logits, target = make_inputs(shape, device, ignore_fraction=0.2)
+def test_dice_matches_reference(shape, smooth, device, dtype):
+    logits, target = make_inputs(shape, device, ignore_fraction=0.2, dtype=dtype)
+    rtol, atol = tolerance(dtype)
     got = losses.dice_loss(logits, target, smooth=smooth)
-    assert got.item() == pytest.approx(ref_dice(logits, target, smooth), rel=1e-10, abs=1e-12)
+    assert got.item() == pytest.approx(ref_dice(logits, target, smooth), rel=rtol, abs=atol)
 
 
 PER_CLASS_MARGIN = [0.2, 1.0, 0.0, 2.5, 0.7]
 
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
-def test_per_class_margins_match_reference(reduction, device):
-    logits, target = make_inputs((40, 5), device, ignore_fraction=0.1)
+def test_per_class_margins_match_reference(reduction, device, dtype):
+    logits, target = make_inputs((40, 5), device, ignore_fraction=0.1, dtype=dtype)
+    rtol, atol = tolerance(dtype)
     margin = torch.tensor(PER_CLASS_MARGIN, dtype=torch.float64, device=device)
     for function, reference in ((losses.hem_loss, ref_hem), (losses.multi_margin_loss, ref_mm)):
         got = function(logits, target, margin, reduction=reduction)
         expected = torch.tensor(reference(logits, target, PER_CLASS_MARGIN, reduction=reduction), dtype=torch.float64)
-        torch.testing.assert_close(got.cpu(), expected.reshape(got.shape), rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(got.cpu().double(), expected.reshape(got.shape), rtol=rtol, atol=atol)
 
 
 def test_multi_margin_equals_torch_on_2d(device):
@@ -248,8 +258,8 @@ def test_hem_gradient_equals_composition(device):
 
 
 @pytest.mark.parametrize("name,call,reference", CASES, ids=[case[0] for case in CASES])
-def test_dense_equals_flattened(name, call, reference, device):
-    logits, target = make_inputs((3, 5, 4, 6), device, ignore_fraction=0.2, seed=7)
+def test_dense_equals_flattened(name, call, reference, device, dtype):
+    logits, target = make_inputs((3, 5, 4, 6), device, ignore_fraction=0.2, seed=7, dtype=dtype)
     flat_logits = logits.movedim(1, -1).reshape(-1, 5)
     flat_target = target.reshape(-1)
     for reduction in ("mean", "sum"):
