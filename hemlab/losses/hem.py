@@ -85,7 +85,8 @@ class _HEMFunction(torch.autograd.Function):
         kept_count = _class_sum(kept, ones)
         inverse_count = kept_count.add(EPS).reciprocal_()
         per_position = torch.addcmul(_class_sum(shifted.mul_(kept), ones), kept_count, position_shift, value=-1.0)
-        per_position.mul_(inverse_count)
+        # Kept a_j exceed s, so this is >= 0 but for rounding in the subtraction; clamp it.
+        per_position.mul_(inverse_count).clamp_min_(0.0)
         if reduction == "mean":
             # per_position >= 0, so its signs count the positions still in error.
             scale = per_position.sign().sum().add_(EPS).reciprocal_()
