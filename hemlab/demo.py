@@ -15,10 +15,10 @@ import torch
 from hemlab.data import load_digits
 from hemlab.io import atomic_path, save_table
 from hemlab.losses import create_loss, loss_info
-from hemlab.metrics import classification_margins, expected_calibration_error
+from hemlab.metrics import accuracy, classification_margins, expected_calibration_error
 from hemlab.models import create_model
 from hemlab.runtime import is_quick_mode, results_root
-from hemlab.train import accuracy, predict, train
+from hemlab.train import predict, train
 from hemlab.viz import plot_training_curves
 
 DEFAULT_LOSSES = ("ce", "hem")

@@ -3,7 +3,7 @@
     history = train(model, loss, train_set, epochs=20, eval_data=test_set, lr=0.1,
                     schedule="step", checkpoint="results/run.pt")
     logits, targets = predict(model, test_set)
-    accuracy(logits, targets)
+    hemlab.metrics.accuracy(logits, targets)
 
 ``train`` trains ``model`` in place and returns its per-epoch history as a DataFrame with
 ``HISTORY_COLUMNS``. Data is a ``Dataset`` or a ``DataLoader``. Tensor-backed datasets
@@ -118,20 +118,6 @@ def _correct_and_valid(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]
     valid = (targets >= 0) & (targets < logits.shape[1])
     correct = (logits.argmax(dim=1) == targets) & valid
     return correct.sum(), valid.sum()
-
-
-def accuracy(logits: Tensor, targets: Tensor) -> float:
-    """Share of positions whose arg-max class equals the target.
-
-    ``logits`` ``(N, C)`` or ``(N, C, H, W)``; ``targets`` ``(N,)`` or ``(N, H, W)``.
-    Positions whose target lies outside ``[0, C)`` (ignore labels such as -100 or 255, or
-    the -1 of far-OOD sets) are not scored; with none left the result is NaN.
-    """
-    if logits.ndim < 2 or targets.shape != logits.shape[:1] + logits.shape[2:]:
-        raise ValueError(f"targets: shape {tuple(targets.shape)} does not match logits {tuple(logits.shape)} "
-                         f"(expected logits (N, C, ...) and targets (N, ...))")
-    correct, valid = _correct_and_valid(logits, targets)
-    return float(correct) / float(valid) if int(valid) else math.nan
 
 
 def _model_device(model: nn.Module) -> torch.device:

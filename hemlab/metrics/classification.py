@@ -12,16 +12,31 @@ import math
 
 import torch
 
-from hemlab.metrics._inputs import ArrayLike, as_tensor, predictions_and_targets
+from hemlab.metrics._inputs import ArrayLike, as_tensor, check_logits, predictions_and_targets
 
 
-def accuracy(logits_or_preds: ArrayLike, targets: ArrayLike) -> float:
+def accuracy(logits_or_preds: ArrayLike, targets: ArrayLike, *, ignore_index: int | None = None) -> float:
     """Fraction of samples (positions) whose predicted class equals the target.
 
     Args:
         logits_or_preds: logits ``(N, C, *)`` or predicted class indices ``(N, *)``.
         targets: class indices ``(N, *)``.
+        ignore_index: positions with this target (e.g. -100, or 255 on segmentation borders)
+            are not scored; NaN when none is left.
     """
+    if ignore_index is not None:
+        scores, labels = as_tensor(logits_or_preds, "logits_or_preds"), as_tensor(targets, "targets")
+        if scores.is_floating_point():
+            check_logits(scores, "logits_or_preds")
+            scores = scores.movedim(1, -1)
+        if labels.shape != scores.shape[: labels.ndim]:
+            raise ValueError(f"targets: shape {tuple(labels.shape)} does not match logits_or_preds "
+                             f"{tuple(as_tensor(logits_or_preds, 'logits_or_preds').shape)}")
+        kept = labels != ignore_index
+        if not bool(kept.any()):
+            return math.nan
+        # Logits become (M, C) rows and predictions (M,): the valid positions only.
+        logits_or_preds, targets = scores[kept], labels[kept]
     predictions, labels, _ = predictions_and_targets(logits_or_preds, targets)
     return float((predictions == labels).double().mean())
 

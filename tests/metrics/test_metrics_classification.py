@@ -78,3 +78,17 @@ def test_rejects_mismatched_shapes_and_float_targets():
         accuracy(torch.randn(4, 3), torch.tensor([0, 1, 2]))
     with pytest.raises(TypeError, match="targets"):
         accuracy(torch.randn(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0]))
+
+
+def test_accuracy_skips_ignored_positions():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
+    assert accuracy(logits, torch.tensor([0, 1, 1, -100]), ignore_index=-100) == pytest.approx(2 / 3)
+    assert accuracy(torch.tensor([0, 1, 0, 1]), torch.tensor([0, 1, 1, -100]), ignore_index=-100) == pytest.approx(2 / 3)
+    dense = torch.zeros(1, 3, 2, 2)
+    dense[0, 2] = 1.0
+    assert accuracy(dense, torch.tensor([[[2, 255], [0, 2]]]), ignore_index=255) == pytest.approx(2 / 3)
+    assert math.isnan(accuracy(logits, torch.full((4,), 255), ignore_index=255))
+    with pytest.raises(ValueError, match="targets"):
+        accuracy(logits, torch.zeros(3, dtype=torch.long), ignore_index=255)
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\)"):
+        accuracy(logits, torch.tensor([0, 1, 1, -100]))

@@ -12,7 +12,8 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from hemlab.data import load_digits, make_shapes
 from hemlab.losses import create_loss
 from hemlab.models import create_model
-from hemlab.train import HISTORY_COLUMNS, accuracy, predict, train
+from hemlab.metrics import accuracy
+from hemlab.train import HISTORY_COLUMNS, predict, train
 
 
 @pytest.fixture(scope="module")
@@ -179,18 +180,7 @@ def test_segmentation_training_and_dense_predictions(device):
     assert history["train_loss"].notna().all() and history["eval_accuracy"].between(0, 1).all()
     logits, targets = predict(model, test_set)
     assert logits.shape == (16, 4, 16, 16) and targets.shape == (16, 16, 16)
-    assert accuracy(logits, targets) == pytest.approx(history["eval_accuracy"].iloc[-1], abs=1e-3)
-
-
-def test_accuracy_skips_ignored_positions():
-    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
-    assert accuracy(logits, torch.tensor([0, 1, 1, -100])) == pytest.approx(2 / 3)
-    dense = torch.zeros(1, 3, 2, 2)
-    dense[0, 2] = 1.0
-    assert accuracy(dense, torch.tensor([[[2, 255], [0, 2]]])) == pytest.approx(2 / 3)
-    assert math.isnan(accuracy(logits, torch.full((4,), 255)))
-    with pytest.raises(ValueError, match="targets"):
-        accuracy(logits, torch.zeros(3, dtype=torch.long))
+    assert accuracy(logits, targets, ignore_index=255) == pytest.approx(history["eval_accuracy"].iloc[-1], abs=1e-3)
 
 
 @pytest.mark.parametrize("keyword, value", [
