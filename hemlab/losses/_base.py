@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -162,3 +162,37 @@ def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 
 def compute_dtype(logits: Tensor) -> Tensor:
     """Half-precision logits are computed in float32 (autograd casts the gradient back)."""
     return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
+
+
+class LossModule(nn.Module):
+    """Base of the ``nn.Module`` twins: ``forward`` calls the functional loss with what is stored.
+
+    A twin sets ``loss_function`` (the functional form, as a staticmethod) and ``arguments``
+    (the names of its hyper-parameters, kept as attributes or buffers); ``ignore_index`` and,
+    where the loss has one, ``reduction`` are stored here.
+    """
+
+    arguments: tuple[str, ...] = ()
+    loss_function: Callable[..., Tensor]
+
+    def __init__(self, *, ignore_index: int, reduction: str | None = None) -> None:
+        super().__init__()
+        self.ignore_index = ignore_index
+        if reduction is not None:
+            check_reduction(reduction, type(self).__name__)
+            self.reduction = reduction
+
+    def _keywords(self) -> dict[str, Any]:
+        names = self.arguments + ("ignore_index",) + (("reduction",) if hasattr(self, "reduction") else ())
+        return {name: getattr(self, name) for name in names}
+
+    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        return self.loss_function(logits, target, **self._keywords())
+
+    def extra_repr(self) -> str:
+        def describe(value: Any) -> str:
+            if isinstance(value, Tensor):
+                return f"per-class tensor of {value.numel()}"
+            return repr(value)
+
+        return ", ".join(f"{name}={describe(value)}" for name, value in self._keywords().items())

@@ -6,9 +6,16 @@ over valid (non-ignored) positions.
 from __future__ import annotations
 
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from hemlab.losses._base import check_inputs, check_reduction, compute_dtype, reduce_positions, valid_positions
+from hemlab.losses._base import (
+    LossModule,
+    check_inputs,
+    check_reduction,
+    compute_dtype,
+    reduce_positions,
+    valid_positions,
+)
 
 NAME = "cross_entropy_loss"
 
@@ -38,17 +45,10 @@ def cross_entropy_loss(
     return reduce_positions(per_position, valid, reduction).to(logits.dtype)
 
 
-class CrossEntropyLoss(nn.Module):
+class CrossEntropyLoss(LossModule):
     """Module twin of :func:`cross_entropy_loss`."""
 
+    loss_function = staticmethod(cross_entropy_loss)
+
     def __init__(self, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return cross_entropy_loss(logits, target, ignore_index=self.ignore_index, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"ignore_index={self.ignore_index}, reduction={self.reduction!r}"
+        super().__init__(ignore_index=ignore_index, reduction=reduction)

@@ -11,9 +11,9 @@ Dice of 1. Dice is a batch-level loss: it has no per-position value and no ``red
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from hemlab.losses._base import check_inputs, check_scalar, compute_dtype, safe_target, valid_positions
+from hemlab.losses._base import LossModule, check_inputs, check_scalar, compute_dtype, safe_target, valid_positions
 
 NAME = "dice_loss"
 
@@ -45,16 +45,12 @@ def dice_loss(logits: Tensor, target: Tensor, *, smooth: float = 1.0, ignore_ind
     return (1.0 - dice.mean()).to(logits.dtype)
 
 
-class DiceLoss(nn.Module):
+class DiceLoss(LossModule):
     """Module twin of :func:`dice_loss`."""
 
+    loss_function = staticmethod(dice_loss)
+    arguments = ("smooth",)
+
     def __init__(self, *, smooth: float = 1.0, ignore_index: int = -100) -> None:
-        super().__init__()
+        super().__init__(ignore_index=ignore_index)
         self.smooth = check_scalar(smooth, "smooth", NAME)
-        self.ignore_index = ignore_index
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return dice_loss(logits, target, smooth=self.smooth, ignore_index=self.ignore_index)
-
-    def extra_repr(self) -> str:
-        return f"smooth={self.smooth}, ignore_index={self.ignore_index}"

@@ -10,9 +10,10 @@ finite for huge logits. Reviewers of the HEM paper asked for it as a baseline.
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from hemlab.losses._base import (
+    LossModule,
     check_inputs,
     check_reduction,
     check_scalar,
@@ -45,18 +46,12 @@ def focal_loss(
     return reduce_positions(per_position, valid, reduction).to(logits.dtype)
 
 
-class FocalLoss(nn.Module):
+class FocalLoss(LossModule):
     """Module twin of :func:`focal_loss`."""
 
+    loss_function = staticmethod(focal_loss)
+    arguments = ("gamma",)
+
     def __init__(self, gamma: float = 2.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.gamma = check_scalar(gamma, "gamma", NAME)
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return focal_loss(logits, target, self.gamma, ignore_index=self.ignore_index, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"gamma={self.gamma}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

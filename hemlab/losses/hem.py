@@ -32,9 +32,10 @@ import math
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from hemlab.losses._base import (
+    LossModule,
     check_inputs,
     check_reduction,
     check_scalar,
@@ -159,19 +160,12 @@ def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 200
     return torch.sqrt(scale / (counts.numel() * counts))
 
 
-class HEMLoss(nn.Module):
+class HEMLoss(LossModule):
     """Module twin of :func:`hem_loss`; a per-class ``margin`` tensor is kept as a buffer."""
 
+    loss_function = staticmethod(hem_loss)
+    arguments = ("margin",)
+
     def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
         margin_module_state(self, margin, NAME)
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return hem_loss(logits, target, self.margin, ignore_index=self.ignore_index, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        margin = "per-class" if isinstance(self.margin, Tensor) else self.margin
-        return f"margin={margin}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from hemlab.losses._base import (
+    LossModule,
     check_inputs,
     check_reduction,
     check_scalar,
@@ -57,8 +58,11 @@ def logit_adjusted_loss(
     return reduce_positions(per_position, valid, reduction).to(logits.dtype)
 
 
-class LogitAdjustedLoss(nn.Module):
+class LogitAdjustedLoss(LossModule):
     """Module twin of :func:`logit_adjusted_loss`; ``class_counts`` is kept as a buffer."""
+
+    loss_function = staticmethod(logit_adjusted_loss)
+    arguments = ("class_counts", "tau")
 
     def __init__(
         self,
@@ -68,17 +72,6 @@ class LogitAdjustedLoss(nn.Module):
         ignore_index: int = -100,
         reduction: str = "mean",
     ) -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.register_buffer("class_counts", torch.as_tensor(class_counts, dtype=torch.float32))
         self.tau = check_scalar(tau, "tau", NAME)
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return logit_adjusted_loss(
-            logits, target, self.class_counts, self.tau, ignore_index=self.ignore_index, reduction=self.reduction
-        )
-
-    def extra_repr(self) -> str:
-        return f"classes={self.class_counts.numel()}, tau={self.tau}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

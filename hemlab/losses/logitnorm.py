@@ -12,9 +12,16 @@ algebraically identical and keeps logits of 1e30 finite in float32.
 """
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
-from hemlab.losses._base import check_inputs, check_reduction, check_scalar, compute_dtype, reduce_positions
+from hemlab.losses._base import (
+    LossModule,
+    check_inputs,
+    check_reduction,
+    check_scalar,
+    compute_dtype,
+    reduce_positions,
+)
 from hemlab.losses.cross_entropy import per_position_cross_entropy
 
 NAME = "logitnorm_loss"
@@ -44,18 +51,12 @@ def logitnorm_loss(
     return reduce_positions(per_position, valid, reduction).to(logits.dtype)
 
 
-class LogitNormLoss(nn.Module):
+class LogitNormLoss(LossModule):
     """Module twin of :func:`logitnorm_loss`."""
 
+    loss_function = staticmethod(logitnorm_loss)
+    arguments = ("tau",)
+
     def __init__(self, tau: float = 0.04, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.tau = check_scalar(tau, "tau", NAME, strict=True)
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return logitnorm_loss(logits, target, self.tau, ignore_index=self.ignore_index, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"tau={self.tau}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"

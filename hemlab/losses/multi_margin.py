@@ -15,9 +15,10 @@ samples still in error avoids.
 """
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from hemlab.losses._base import (
+    LossModule,
     check_inputs,
     check_reduction,
     compute_dtype,
@@ -56,26 +57,17 @@ def multi_margin_loss(
     return reduce_positions(per_position, valid, reduction).to(logits.dtype)
 
 
-class MultiMarginLoss(nn.Module):
+class MultiMarginLoss(LossModule):
     """Module twin of :func:`multi_margin_loss`; a per-class ``margin`` is kept as a buffer."""
+
+    loss_function = staticmethod(multi_margin_loss)
+    arguments = ("margin", "p")
 
     def __init__(
         self, margin: float | Tensor = 1.0, *, p: int = 1, ignore_index: int = -100, reduction: str = "mean"
     ) -> None:
-        super().__init__()
-        check_reduction(reduction, NAME)
+        super().__init__(ignore_index=ignore_index, reduction=reduction)
         if p not in (1, 2):
             raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
         margin_module_state(self, margin, NAME)
         self.p = p
-        self.ignore_index = ignore_index
-        self.reduction = reduction
-
-    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        return multi_margin_loss(
-            logits, target, self.margin, p=self.p, ignore_index=self.ignore_index, reduction=self.reduction
-        )
-
-    def extra_repr(self) -> str:
-        margin = "per-class" if isinstance(self.margin, Tensor) else self.margin
-        return f"margin={margin}, p={self.p}, ignore_index={self.ignore_index}, reduction={self.reduction!r}"
