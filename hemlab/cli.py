@@ -22,6 +22,11 @@ def _losses_table() -> pd.DataFrame:
     ])
 
 
+def _list_losses(args: argparse.Namespace) -> int:
+    print(_losses_table().to_string(index=False))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from hemlab.demo import run_demo
     from hemlab.losses import available_losses
@@ -50,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
     listing = commands.add_parser("losses", help="list the losses and their defaults")
-    listing.set_defaults(handler=lambda args: print(_losses_table().to_string(index=False)) or 0)
+    listing.set_defaults(handler=_list_losses)
     return parser
 
 

@@ -26,7 +26,7 @@ from hemlab.losses.logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from hemlab.losses.logitnorm import LogitNormLoss, logitnorm_loss
 from hemlab.losses.multi_margin import MultiMarginLoss, multi_margin_loss
 
-CLASSIFICATION_TASKS = ("classification", "ood", "adversarial", "imbalanced", "continual", "segmentation")
+ALL_TASKS = ("classification", "ood", "adversarial", "imbalanced", "continual", "segmentation")
 
 LOSSES: dict[str, LossInfo] = {
     info.name: info
@@ -37,7 +37,7 @@ LOSSES: dict[str, LossInfo] = {
             description="-log softmax(z)_y; the standard baseline.",
             function=cross_entropy_loss,
             module=CrossEntropyLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="",
         ),
         LossInfo(
@@ -46,7 +46,7 @@ LOSSES: dict[str, LossInfo] = {
             description="Mean over positions x classes of max(0, z_j - z_y + mu)^p; the hinge HEM modifies.",
             function=multi_margin_loss,
             module=MultiMarginLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="Crammer & Singer, JMLR 2001; torch.nn.functional.multi_margin_loss",
             defaults={"margin": 1.0, "p": 1},
         ),
@@ -56,7 +56,7 @@ LOSSES: dict[str, LossInfo] = {
             description="Mean of the above-average hinge errors, averaged over positions still in error.",
             function=hem_loss,
             module=HEMLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="Spratling & Schuett, arXiv 2501.12191",
             defaults={"margin": 1.0},
         ),
@@ -66,7 +66,7 @@ LOSSES: dict[str, LossInfo] = {
             description="Cross-entropy on z / (tau * ||z||); curbs over-confidence.",
             function=logitnorm_loss,
             module=LogitNormLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="Wei et al., ICML 2022",
             defaults={"tau": 0.04},
         ),
@@ -76,7 +76,7 @@ LOSSES: dict[str, LossInfo] = {
             description="Cross-entropy on z + tau * log(class prior); for long-tailed data.",
             function=logit_adjusted_loss,
             module=LogitAdjustedLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="Menon et al., ICLR 2021",
             defaults={"tau": 1.0},
             required=("class_counts",),
@@ -97,7 +97,7 @@ LOSSES: dict[str, LossInfo] = {
             description="-(1 - p_y)^gamma log p_y; down-weights easy positions.",
             function=focal_loss,
             module=FocalLoss,
-            tasks=CLASSIFICATION_TASKS,
+            tasks=ALL_TASKS,
             reference="Lin et al., ICCV 2017",
             defaults={"gamma": 2.0},
         ),

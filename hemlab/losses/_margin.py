@@ -9,13 +9,19 @@ from torch import Tensor, nn
 from hemlab.losses._base import check_scalar, class_vector
 
 
+def _is_per_class(margin: object) -> bool:
+    return isinstance(margin, (list, tuple)) or (isinstance(margin, Tensor) and margin.ndim > 0)
+
+
+def _scalar_margin(margin: float | Tensor, loss_name: str) -> float:
+    return check_scalar(margin.item() if isinstance(margin, Tensor) else margin, "margin", loss_name)
+
+
 def check_margin(margin: float | Tensor | Sequence[float], num_classes: int, like: Tensor, loss_name: str) -> float | Tensor:
     """A float ``>= 0``, or a ``(C,)`` float tensor of margins ``>= 0`` on ``like``'s device."""
-    if isinstance(margin, (list, tuple)) or (isinstance(margin, Tensor) and margin.ndim > 0):
+    if _is_per_class(margin):
         return class_vector(margin, num_classes, like, "margin", loss_name, positive=False)
-    if isinstance(margin, Tensor):
-        margin = margin.item()
-    return check_scalar(margin, "margin", loss_name)
+    return _scalar_margin(margin, loss_name)
 
 
 def position_margin(margin: float | Tensor, target: Tensor, dtype: torch.dtype) -> float | Tensor:
@@ -38,9 +44,8 @@ def hinge_errors(logits: Tensor, target: Tensor, margin: float | Tensor) -> Tens
 
 def margin_module_state(module: nn.Module, margin: float | Tensor | Sequence[float], loss_name: str) -> None:
     """Store ``margin`` on a loss module: a per-class margin as a buffer (moves with ``.to``)."""
-    if isinstance(margin, (list, tuple)) or (isinstance(margin, Tensor) and margin.ndim > 0):
+    if _is_per_class(margin):
         vector = torch.as_tensor(margin, dtype=torch.float32)
-        check_margin(vector, vector.numel(), vector, loss_name)
-        module.register_buffer("margin", vector)
+        module.register_buffer("margin", check_margin(vector, vector.numel(), vector, loss_name))
     else:
-        module.margin = check_margin(margin, 1, torch.empty(0), loss_name)
+        module.margin = _scalar_margin(margin, loss_name)
