@@ -1,0 +1,164 @@
+"""Executors map run specs to results; :func:`execute` runs what the store lacks.
+
+An executor is a function ``executor(jobs, workers=..., **options)`` that yields
+``(job, outcome)`` pairs in any order, where a :class:`Job` is a spec with the device and
+checkpoint folder it runs with and an outcome is a ``RunResult`` or a :class:`RunFailure`.
+It never writes results: the driver (:func:`execute`) stores each result as it arrives, so
+an interrupted sweep resumes by running only what is missing. Every run executes on
+``THREADS_PER_RUN`` torch threads whatever the executor, so the same specs give the same
+rows in-process, in a pool of any size, or on a cluster.
+
+- ``local``: one run after another in this process;
+- ``processes``: a pool of ``workers`` processes (default: the number of CPU cores).
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Callable, Iterable, Iterator, Sequence, Union
+
+import torch
+from tqdm.auto import tqdm
+
+from hemlab.tasks.registry import run
+from hemlab.tasks.result import RunResult
+from hemlab.tasks.spec import RunSpec
+from hemlab.tasks.store import ResultStore
+
+THREADS_PER_RUN = 1
+"""Torch CPU threads per run. One thread keeps runs bit-identical across executors and
+lets a pool use every core; the models of the quick preset are too small to gain from more."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to execute: its ``spec``, the ``device`` name and the ``checkpoint_dir``."""
+
+    spec: RunSpec
+    device: str = "cpu"
+    checkpoint_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """A run that raised: its spec, the one-line ``error`` and the full ``traceback``."""
+
+    spec: RunSpec
+    error: str
+    traceback: str
+
+
+Outcome = Union[RunResult, RunFailure]
+Executor = Callable[..., Iterator[tuple[Job, Outcome]]]
+
+
+def run_job(job: Job) -> Outcome:
+    """Run ``job`` on ``THREADS_PER_RUN`` threads; an exception becomes a :class:`RunFailure`."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS_PER_RUN)
+    try:
+        return run(job.spec, job.device, checkpoint_dir=job.checkpoint_dir)
+    except Exception as error:  # noqa: BLE001 - reported with its traceback, the sweep goes on
+        return RunFailure(job.spec, f"{type(error).__name__}: {error}", traceback.format_exc())
+    finally:
+        torch.set_num_threads(threads)
+
+
+def local_executor(jobs: Sequence[Job], *, workers: int = 1) -> Iterator[tuple[Job, Outcome]]:
+    """Run ``jobs`` one after another in this process (``workers`` is ignored)."""
+    for job in jobs:
+        yield job, run_job(job)
+
+
+def _worker_start() -> None:
+    torch.set_num_threads(THREADS_PER_RUN)
+
+
+def process_executor(jobs: Sequence[Job], *, workers: int = 0) -> Iterator[tuple[Job, Outcome]]:
+    """Run ``jobs`` in a pool of ``workers`` spawned processes (0: one per CPU core).
+
+    A worker that dies takes its run down with it; that run, and any the broken pool can
+    no longer start, come back as failures and the others still finish.
+    """
+    workers = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs))), mp_context=get_context("spawn"),
+                             initializer=_worker_start) as pool:
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = futures[future]
+                    try:
+                        yield job, future.result()
+                    except BrokenProcessPool as error:
+                        yield job, RunFailure(job.spec, f"worker process died: {error}", "")
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+EXECUTORS: dict[str, Executor] = {"local": local_executor, "processes": process_executor}
+
+
+def get_executor(name: str) -> Executor:
+    """The executor called ``name``; ``ValueError`` listing the known ones otherwise."""
+    if name not in EXECUTORS:
+        raise ValueError(f"executor: expected one of {', '.join(EXECUTORS)}, got {name!r}")
+    return EXECUTORS[name]
+
+
+@dataclass
+class ExecutionReport:
+    """What :func:`execute` did: runs ``ran`` and ``skipped`` (already stored), the
+    ``failed`` ones, the ``wall_seconds``, and the run seconds summed per task."""
+
+    ran: list[RunSpec] = field(default_factory=list)
+    skipped: list[RunSpec] = field(default_factory=list)
+    failed: list[RunFailure] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    task_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _unique(specs: Iterable[RunSpec]) -> list[RunSpec]:
+    return list(dict.fromkeys(specs))
+
+
+def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "processes", workers: int = 0,
+            device: str = "cpu", progress: bool = True, **executor_options) -> ExecutionReport:
+    """Run every spec the store lacks with ``executor`` and store each result as it arrives.
+
+    ``workers`` (0: the executor's default) and ``executor_options`` go to the executor.
+    Failed runs are reported (spec and traceback in the report, one line on the bar) and
+    the rest go on; nothing of a failed run is stored, so the next call retries it.
+    """
+    started = time.perf_counter()
+    specs = _unique(specs)
+    report = ExecutionReport(skipped=[spec for spec in specs if store.has(spec)])
+    pending = [spec for spec in specs if not store.has(spec)]
+    jobs = [Job(spec, device, str(store.checkpoint_dir(spec))) for spec in pending]
+    bar = tqdm(total=len(specs), initial=len(report.skipped), desc="runs", unit="run", disable=not progress,
+               dynamic_ncols=True)
+    try:
+        for job, outcome in get_executor(executor)(jobs, workers=workers, **executor_options):
+            spec = job.spec
+            if isinstance(outcome, RunFailure):
+                report.failed.append(outcome)
+                bar.write(f"FAILED {spec.task} {spec.loss_label} seed {spec.seed}: {outcome.error}")
+            else:
+                store.save(spec, outcome)
+                report.ran.append(spec)
+                report.task_seconds[spec.task] = report.task_seconds.get(spec.task, 0.0) + outcome.seconds
+            bar.set_postfix_str(f"{spec.task} {spec.loss_label} seed {spec.seed}")
+            bar.update(1)
+    finally:
+        bar.close()
+        report.wall_seconds = time.perf_counter() - started
+    return report
+

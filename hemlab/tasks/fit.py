@@ -1,0 +1,100 @@
+"""The one place in the task layer that loads data, builds models and losses, and trains.
+
+Every runner goes through :func:`load_data`, :func:`build_model` and :func:`fit`, so a
+spec's seed, the preset's training settings, the dataset's ignore label and the
+logit-adjusted loss's class counts are applied the same way in every task.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from hemlab.data import DATASETS, class_counts, dataset_targets, load_dataset, random_crop_flip
+from hemlab.losses import create_loss
+from hemlab.models import MODELS, create_model
+from hemlab.tasks.spec import RunSpec, TaskSettings
+from hemlab.train import train
+
+DATA_SPLIT_SEED = 0
+"""Every run sees the same train/test split (and generated images); the spec's seed varies
+the model's initialisation and the training order, so runs are paired by seed."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where a run happens: the ``device``, the preset row ``settings`` it follows, and an
+    optional ``checkpoint_dir`` for per-epoch checkpoints (a killed long run resumes)."""
+
+    device: torch.device
+    settings: TaskSettings
+    checkpoint_dir: Path | None = None
+
+
+@dataclass
+class Fit:
+    """A trained ``model`` with its ``history`` (``hemlab.train`` table), training
+    ``seconds`` and ``epochs_to_target`` (first epoch reaching the target accuracy, NaN if none)."""
+
+    model: nn.Module
+    history: pd.DataFrame
+    seconds: float
+    epochs_to_target: float
+
+
+def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
+    """``(train, test)`` of ``spec.dataset`` with the preset's dataset options."""
+    return load_dataset(spec.dataset, seed=DATA_SPLIT_SEED, **dict(settings.dataset_options))
+
+
+def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
+    """``spec.model`` for ``num_classes`` classes and the dataset's input, initialised from ``spec.seed``."""
+    info = DATASETS[spec.dataset]
+    options = dict(settings.model_options)
+    if "image_size" in MODELS[spec.model].options and info.image_size is not None:
+        options.setdefault("image_size", info.image_size)
+    return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
+
+
+def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int) -> nn.Module:
+    """The loss of ``spec`` with the dataset's ignore label; ``la`` gets the class counts of
+    ``targets`` (add-one smoothed when a class is absent, as in a continual-learning stage)."""
+    options = dict(spec.loss_options)
+    ignore_index = DATASETS[spec.dataset].ignore_index
+    if ignore_index is not None:
+        options["ignore_index"] = ignore_index
+    if spec.loss == "la":
+        valid = targets[(targets >= 0) & (targets < num_classes)]
+        counts = class_counts(valid, num_classes)
+        options["class_counts"] = counts + 1 if bool((counts == 0).any()) else counts
+    return create_loss(spec.loss, **options)
+
+
+def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset, eval_set: Dataset | None,
+        *, num_classes: int, stage: str = "train", progress: bool = False) -> Fit:
+    """Train ``model`` in place on ``train_set`` with the spec's loss and the preset's settings.
+
+    ``stage`` names the training stage within the run (continual tasks, imbalance ratios);
+    it keys the checkpoint file and labels the progress bar.
+    """
+    settings = context.settings
+    loss = build_loss(spec, dataset_targets(train_set), num_classes)
+    checkpoint = None
+    if settings.checkpoints and context.checkpoint_dir is not None:
+        checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"
+    started = time.perf_counter()
+    history = train(model, loss, train_set, eval_data=eval_set, device=context.device,
+                    seed=spec.seed, augment=random_crop_flip if settings.augment else None,
+                    checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}",
+                    **settings.train_options())
+    seconds = time.perf_counter() - started
+    reached = history.index[history["eval_accuracy"] >= settings.target_accuracy]
+    epochs_to_target = float(history.loc[reached[0], "epoch"]) if len(reached) else math.nan
+    return Fit(model=model, history=history, seconds=seconds, epochs_to_target=epochs_to_target)
+

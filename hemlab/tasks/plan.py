@@ -1,0 +1,67 @@
+"""The run plan: which specs a sweep runs, and the report files it writes.
+
+    specs = plan("quick", tasks=["ood"], losses=["ce", "hem:margin=0.5"], seeds=3)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from hemlab.data import DATASETS
+from hemlab.io import save_table
+from hemlab.tasks.registry import TASKS, task_losses
+from hemlab.tasks.spec import DEFAULT_LOSSES, MARGIN_SWEEP, RunSpec, parse_loss_spec, task_settings
+
+REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
+
+
+def _check_dataset(task: str, dataset: str) -> None:
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset: expected one of {', '.join(DATASETS)}, got {dataset!r}")
+    kind = DATASETS[dataset].kind
+    wanted = "segmentation" if TASKS[task].output == "segmentation" else "image"
+    if kind != wanted:
+        allowed = [name for name, info in DATASETS.items() if info.kind == wanted]
+        raise ValueError(f"dataset: task {task} needs {wanted} data ({', '.join(allowed)}), got {dataset!r}")
+
+
+def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
+         seeds: int = 3, dataset: str | None = None, margin_sweep: bool = True) -> list[RunSpec]:
+    """Every spec of a sweep: each task x each loss it supports x seeds ``0..seeds-1``.
+
+    ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: all seven losses).
+    A loss that does not support a task's output is left out of that task (Dice runs only
+    in segmentation); a loss that supports none of the ``tasks`` is an error. With
+    ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
+    ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it).
+    """
+    task_names = list(tasks) if tasks is not None else list(TASKS)
+    for task in task_names:
+        if task not in TASKS:
+            raise ValueError(f"tasks: expected names from {', '.join(TASKS)}, got {task!r}")
+    if not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds: expected a positive integer, got {seeds!r}")
+    parsed = [parse_loss_spec(text) for text in (losses if losses is not None else DEFAULT_LOSSES)]
+    for name, _ in parsed:
+        if not any(name in task_losses(task) for task in task_names):
+            raise ValueError(f"losses: {name} supports none of the tasks {task_names}")
+    specs = []
+    for task in task_names:
+        settings = task_settings(preset, task)
+        task_dataset = dataset or settings.dataset
+        _check_dataset(task, task_dataset)
+        variants = [(name, options) for name, options in parsed if name in task_losses(task)]
+        if margin_sweep and settings.margin_sweep and any(name == "hem" for name, _ in parsed):
+            variants += [("hem", (("margin", margin),)) for margin in MARGIN_SWEEP]
+        for name, options in dict.fromkeys(variants):
+            for seed in range(seeds):
+                specs.append(RunSpec(task, task_dataset, settings.model, name, options, seed, preset))
+    return list(dict.fromkeys(specs))
+
+
+def write_report(out_dir: str | Path, table: pd.DataFrame, summary: pd.DataFrame, verdicts: pd.DataFrame) -> list[Path]:
+    """Write ``results.csv``, ``summary.csv`` and ``verdicts.csv`` atomically into ``out_dir``."""
+    out_dir = Path(out_dir)
+    return [save_table(frame, out_dir / name) for frame, name in zip((table, summary, verdicts), REPORT_FILES)]

@@ -1,0 +1,79 @@
+"""The task names and their runners: the task layer owns them (losses only say which
+outputs they support)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from hemlab.losses import available_losses
+from hemlab.runtime import resolve_device
+from hemlab.tasks.adversarial import run_adversarial
+from hemlab.tasks.clean_corrupt import run_clean_corrupt
+from hemlab.tasks.continual import run_continual
+from hemlab.tasks.fit import RunContext
+from hemlab.tasks.imbalanced import run_imbalanced
+from hemlab.tasks.ood import run_ood
+from hemlab.tasks.result import RunResult
+from hemlab.tasks.segmentation import run_segmentation
+from hemlab.tasks.spec import RunSpec, TaskSettings
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A task: its ``name``, the paper ``claim`` it tests, the ``output`` its models produce
+    (``"classification"`` or ``"segmentation"``) and its ``runner(spec, context)``."""
+
+    name: str
+    description: str
+    claim: str
+    output: str
+    runner: Callable[[RunSpec, RunContext], RunResult]
+
+
+TASKS: dict[str, TaskInfo] = {info.name: info for info in (
+    TaskInfo("clean_corrupt", "clean and corrupted test accuracy", "CE slightly better than HEM",
+             "classification", run_clean_corrupt),
+    TaskInfo("ood", "unknown-class rejection (held-out classes and far-OOD sets)",
+             "HEM about equal to LogitNorm, both better than CE", "classification", run_ood),
+    TaskInfo("adversarial", "robust accuracy under FGSM and PGD (CE, margin, DLR) attacks",
+             "HEM more robust than CE", "classification", run_adversarial),
+    TaskInfo("imbalanced", "long-tailed training, balanced test set", "logit-adjusted best; HEM better than CE",
+             "classification", run_imbalanced),
+    TaskInfo("continual", "class-incremental learning without task ids", "HEM best; LogitNorm much poorer",
+             "classification", run_continual),
+    TaskInfo("segmentation", "semantic segmentation", "HEM best by a substantial margin; Dice worst",
+             "segmentation", run_segmentation),
+)}
+
+
+def available_tasks() -> list[str]:
+    """Task names, in the paper's order."""
+    return list(TASKS)
+
+
+def task_losses(task: str) -> list[str]:
+    """The losses that support ``task``'s output (Dice only segmentation)."""
+    return available_losses(TASKS[task].output)
+
+
+def run(spec: RunSpec, device: str | torch.device = "cpu", *, settings: TaskSettings | None = None,
+        checkpoint_dir: str | Path | None = None) -> RunResult:
+    """Run ``spec`` and return its result; writes nothing (except optional checkpoints).
+
+    ``settings`` replaces the preset's row (e.g. ``with_settings(spec.settings, epochs=1)``
+    in tests); ``checkpoint_dir`` is where per-epoch checkpoints go when the preset asks
+    for them. The result's ``seconds`` is the run's wall time.
+    """
+    if spec.loss not in task_losses(spec.task):
+        raise ValueError(f"loss: {spec.loss} does not support {TASKS[spec.task].output} outputs "
+                         f"(task {spec.task}); expected one of {task_losses(spec.task)}")
+    context = RunContext(device=resolve_device(device), settings=settings or spec.settings,
+                         checkpoint_dir=None if checkpoint_dir is None else Path(checkpoint_dir))
+    started = time.perf_counter()
+    result = TASKS[spec.task].runner(spec, context)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,269 @@
+"""What a run is: a frozen ``RunSpec`` and the one table of presets it is read against.
+
+A run is a pure function of its spec: the same spec gives the same rows on any executor.
+
+    spec = RunSpec(task="adversarial", dataset="digits", model="mlp", loss="hem",
+                   loss_options=(("margin", 0.5),), seed=0, preset="quick")
+    spec.run_id          # 'adversarial-hem-3f9c0a1b2d4e': task, loss, short hash
+    spec.loss_label      # 'hem:margin=0.5'
+
+Loss specs on the command line read ``hem`` or ``hem:margin=0.5,reduction=sum``
+(:func:`parse_loss_spec`); options are checked against the loss registry, and an option
+equal to the loss's default is dropped, so ``hem:margin=1`` and ``hem`` are the same run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping
+
+from hemlab.losses import accepted_arguments, loss_info
+
+TASK_NAMES: tuple[str, ...] = ("clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation")
+PRESET_NAMES: tuple[str, ...] = ("quick", "paper")
+DEFAULT_LOSSES: tuple[str, ...] = ("ce", "mm", "hem", "logitnorm", "la", "dice", "focal")
+MARGIN_SWEEP: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""HEM margins the quick preset sweeps on the tasks named by ``TaskSettings.margin_sweep``."""
+
+# Options that describe where a loss runs, not what it is: the task layer sets them.
+_RESERVED_OPTIONS = ("ignore_index", "class_counts", "reduction")
+
+OptionValue = Any
+LossOptions = tuple[tuple[str, OptionValue], ...]
+
+
+def _choice(value: str, allowed: tuple[str, ...], argument: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{argument}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _parse_value(text: str) -> OptionValue:
+    """``'0.5'`` -> 0.5, ``'2'`` -> 2, ``'true'`` -> True; anything else stays a string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def canonical_loss_options(loss: str, options: Mapping[str, OptionValue]) -> LossOptions:
+    """Check ``options`` against loss ``loss``'s registry entry; drop defaults; sort.
+
+    Raises ``ValueError`` for an unknown loss or option, or an option the task layer sets
+    itself (``ignore_index``, ``class_counts``, ``reduction``).
+    """
+    info = loss_info(loss)
+    allowed = [name for name in accepted_arguments(loss) if name not in _RESERVED_OPTIONS]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"loss_options: {loss} takes {allowed or 'no options'}, got {unknown}")
+    kept = {}
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"loss_options: {loss}:{name} expected a number or a word, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"loss_options: {loss}:{name} expected a finite number, got {value!r}")
+        if info.defaults.get(name) != value:
+            kept[name] = float(value) if isinstance(value, int) and isinstance(info.defaults.get(name), float) else value
+    return tuple(sorted(kept.items()))
+
+
+def parse_loss_spec(text: str) -> tuple[str, LossOptions]:
+    """``'hem:margin=0.5'`` -> ``('hem', (('margin', 0.5),))``, checked by the registry."""
+    name, _, option_text = text.strip().partition(":")
+    options: dict[str, OptionValue] = {}
+    for item in filter(None, (part.strip() for part in option_text.split(","))):
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise ValueError(f"loss: expected NAME or NAME:option=value[,option=value], got {text!r}")
+        options[key.strip()] = _parse_value(value)
+    return name, canonical_loss_options(name, options)
+
+
+def loss_label(loss: str, loss_options: LossOptions) -> str:
+    """The short name of a loss with its options, e.g. ``hem:margin=0.5``."""
+    if not loss_options:
+        return loss
+    return loss + ":" + ",".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+                                 for key, value in loss_options)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: train ``model`` on ``dataset`` with ``loss`` and evaluate it for ``task``.
+
+    ``loss_options`` is a sorted tuple of ``(name, value)`` pairs without the loss's
+    defaults (use :func:`canonical_loss_options`). ``preset`` names the row of
+    :data:`PRESETS` whose settings the run uses.
+    """
+
+    task: str
+    dataset: str
+    model: str
+    loss: str
+    loss_options: LossOptions = ()
+    seed: int = 0
+    preset: str = "quick"
+
+    def __post_init__(self) -> None:
+        _choice(self.task, TASK_NAMES, "task")
+        _choice(self.preset, PRESET_NAMES, "preset")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ValueError(f"seed: expected a non-negative integer, got {self.seed!r}")
+        canonical = canonical_loss_options(self.loss, dict(self.loss_options))
+        object.__setattr__(self, "loss_options", canonical)
+
+    @property
+    def loss_label(self) -> str:
+        return loss_label(self.loss, self.loss_options)
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["loss_options"] = dict(self.loss_options)
+        return record
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> "RunSpec":
+        values = dict(record)
+        values["loss_options"] = tuple(sorted(dict(values.get("loss_options", {})).items()))
+        return cls(**{key: values[key] for key in (f.name for f in fields(cls)) if key in values})
+
+    @property
+    def run_id(self) -> str:
+        """``<task>-<loss>-<12 hex digits>``: stable across machines and Python versions."""
+        digest = hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+        return f"{self.task}-{self.loss}-{digest}"
+
+    @property
+    def settings(self) -> "TaskSettings":
+        return task_settings(self.preset, self.task)
+
+
+# ----------------------------------------------------------------------------- presets
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """Everything a task runner needs besides the spec: one row of the presets table.
+
+    Training: ``epochs``, ``batch_size``, ``optimizer``, ``lr``, ``momentum``,
+    ``weight_decay``, ``schedule`` (``milestones`` for ``"step"``), ``augment`` (random
+    crop and flip), ``model_options`` (e.g. the U-Net's ``width``), ``dataset_options``
+    (e.g. the number of generated images). ``max_steps`` stops each epoch early (tests).
+    ``target_accuracy``: the clean test accuracy whose first epoch is reported as
+    ``epochs_to_target``. ``checkpoints``: write per-epoch checkpoints so a killed long run
+    resumes. The task-specific fields are used by one runner each (their names say which).
+    """
+
+    dataset: str
+    model: str
+    epochs: int
+    batch_size: int = 128
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = "step"
+    milestones: tuple[int, ...] | None = None
+    augment: bool = False
+    model_options: tuple[tuple[str, Any], ...] = ()
+    dataset_options: tuple[tuple[str, Any], ...] = ()
+    max_steps: int | None = None
+    target_accuracy: float = 0.9
+    checkpoints: bool = False
+    logits_cap: int = 512
+    margin_sweep: bool = False
+    # clean_corrupt
+    corruptions: tuple[str, ...] = ()
+    severities: tuple[int, ...] = (1, 2, 3, 4, 5)
+    # ood
+    held_out_classes: tuple[int, ...] = ()
+    far_ood: tuple[str, ...] = ()
+    ood_scores: tuple[str, ...] = ("msp", "maxlogit", "energy", "entropy")
+    # adversarial
+    eps: tuple[float, ...] = ()
+    attack_steps: int = 10
+    attack_samples: int | None = None
+    # imbalanced
+    imbalance_ratios: tuple[float, ...] = (10.0, 100.0)
+    shot_thresholds: tuple[int, int] = (100, 20)
+    # continual
+    n_tasks: int = 5
+    replay_per_class: int = 0
+    # segmentation
+    masks_cap: int = 4
+
+    def train_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``hemlab.train.train`` this row sets."""
+        options = {"epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer, "lr": self.lr,
+                   "momentum": self.momentum, "weight_decay": self.weight_decay, "schedule": self.schedule}
+        if self.schedule == "step" and self.milestones:
+            options["milestones"] = tuple(self.milestones)
+        return options
+
+
+_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "epochs": 12, "batch_size": 64, "optimizer": "adamw",
+                     "lr": 3e-3, "weight_decay": 1e-4, "schedule": "cosine", "target_accuracy": 0.9}
+_PAPER_CLASSIFIER = {"dataset": "cifar10", "model": "resnet18", "epochs": 200, "batch_size": 128, "optimizer": "sgd",
+                     "lr": 0.1, "momentum": 0.9, "weight_decay": 5e-4, "schedule": "step", "milestones": (100, 150),
+                     "augment": True, "target_accuracy": 0.9, "checkpoints": True}
+_CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "gaussian_blur", "contrast", "brightness",
+                "pixelate", "jpeg")
+_FAR_OOD = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
+
+PRESETS: dict[str, dict[str, TaskSettings]] = {
+    "quick": {
+        "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS, margin_sweep=True),
+        "ood": TaskSettings(**_QUICK_CLASSIFIER, held_out_classes=(8, 9), far_ood=_FAR_OOD),
+        "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10, margin_sweep=True),
+        "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 20}, shot_thresholds=(60, 10)),
+        "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 4}, n_tasks=5),
+        "segmentation": TaskSettings(dataset="shapes", model="unet", epochs=8, batch_size=16, optimizer="adamw",
+                                     lr=3e-3, weight_decay=1e-4, schedule="cosine", target_accuracy=0.7,
+                                     model_options=(("width", 8),), dataset_options=(("n_images", 192),)),
+    },
+    "paper": {
+        "clean_corrupt": TaskSettings(**_PAPER_CLASSIFIER, corruptions=_CORRUPTIONS),
+        "ood": TaskSettings(**_PAPER_CLASSIFIER, held_out_classes=(6, 7, 8, 9), far_ood=_FAR_OOD + ("svhn",)),
+        "adversarial": TaskSettings(**_PAPER_CLASSIFIER, eps=(2 / 255, 4 / 255, 8 / 255), attack_steps=20,
+                                    attack_samples=2000),
+        "imbalanced": TaskSettings(**_PAPER_CLASSIFIER, shot_thresholds=(100, 20)),
+        "continual": TaskSettings(**{**_PAPER_CLASSIFIER, "epochs": 30, "milestones": (20, 25)}, n_tasks=5),
+        "segmentation": TaskSettings(dataset="voc", model="unet", epochs=100, batch_size=16, optimizer="sgd", lr=0.01,
+                                     momentum=0.9, weight_decay=1e-4, schedule="step", milestones=(60, 80),
+                                     target_accuracy=0.8, checkpoints=True, model_options=(("width", 32),)),
+    },
+}
+"""The presets table: ``PRESETS[preset][task]``. ``quick`` runs on embedded data on a CPU
+in minutes (8x8 digits with an MLP; generated shapes with a small U-Net); ``paper`` follows
+the literature (CIFAR-10 with a CIFAR-stem ResNet-18, SGD 0.1, momentum 0.9, weight decay
+5e-4, 200 epochs, step decay at 100 and 150; Pascal VOC for segmentation). Nothing else in
+hemlab branches on the preset's name."""
+
+
+def task_settings(preset: str, task: str) -> TaskSettings:
+    """``PRESETS[preset][task]``, with errors that list the allowed names."""
+    return PRESETS[_choice(preset, PRESET_NAMES, "preset")][_choice(task, TASK_NAMES, "task")]
+
+
+def with_settings(settings: TaskSettings, **changes: Any) -> TaskSettings:
+    """A copy of ``settings`` with ``changes`` (e.g. ``epochs=1, max_steps=2`` in tests)."""
+    return replace(settings, **changes)
+
+
+def presets_table() -> list[dict[str, Any]]:
+    """One record per (preset, task): the settings that differ between tasks, for ``hemlab tasks``."""
+    return [{"preset": preset, "task": task, "dataset": s.dataset, "model": s.model, "epochs": s.epochs,
+             "optimizer": s.optimizer, "lr": s.lr, "schedule": s.schedule, "batch_size": s.batch_size}
+            for preset, tasks in PRESETS.items() for task, s in tasks.items()]
+
+
+__all__ = ["DEFAULT_LOSSES", "MARGIN_SWEEP", "PRESETS", "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings",
+           "canonical_loss_options", "loss_label", "parse_loss_spec", "presets_table", "task_settings",
+           "with_settings"]
