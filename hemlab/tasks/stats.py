@@ -169,7 +169,7 @@ def seeds_needed(differences: np.ndarray) -> float:
         return math.nan
     spread, mean = finite.std(ddof=1), abs(finite.mean())
     if spread == 0:
-        return float(len(finite))
+        return 2.0
     for n in range(2, MAX_SEEDS_NEEDED + 1):
         if scipy_stats.t.ppf(0.975, n - 1) * spread / math.sqrt(n) < mean:
             return float(n)

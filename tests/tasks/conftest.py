@@ -1,0 +1,31 @@
+"""Small settings for task-runner tests: the quick preset's rows, shrunk to seconds."""
+from __future__ import annotations
+
+import pytest
+
+from hemlab.tasks import RunSpec, task_settings, with_settings
+
+TINY_CHANGES = {
+    "clean_corrupt": {"epochs": 3, "corruptions": ("gaussian_noise", "jpeg"), "severities": (1, 5)},
+    "ood": {"epochs": 3},
+    "adversarial": {"epochs": 3, "eps": (0.05, 0.1), "attack_steps": 3, "attack_samples": 100},
+    "imbalanced": {"epochs": 4},
+    "continual": {"epochs": 1, "n_tasks": 2},
+    "segmentation": {"epochs": 1, "dataset_options": (("n_images", 24), ("image_size", 16)),
+                     "model_options": (("width", 4),)},
+}
+
+
+def tiny_settings(task: str):
+    """The quick preset's row for ``task`` with fewer epochs, samples and conditions."""
+    return with_settings(task_settings("quick", task), **TINY_CHANGES[task])
+
+
+def quick_spec(task: str, loss: str = "hem", seed: int = 0, **options) -> RunSpec:
+    settings = task_settings("quick", task)
+    return RunSpec(task, settings.dataset, settings.model, loss, tuple(options.items()), seed, "quick")
+
+
+@pytest.fixture
+def tiny():
+    return tiny_settings

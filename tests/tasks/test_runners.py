@@ -1,0 +1,151 @@
+"""Each task runner on a tiny configuration: schema, metric ranges, artifacts, determinism."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import quick_spec, tiny_settings
+
+from hemlab.tasks import METRICS, TIMING_METRICS, run, task_losses, task_settings, with_settings
+
+BOUNDED = {"accuracy", "ece", "auroc", "fpr95", "aupr_in", "aupr_out", "balanced_accuracy", "many_shot",
+           "medium_shot", "few_shot", "average_accuracy", "forgetting", "miou", "pixel_accuracy"}
+
+
+def _rows(result) -> pd.DataFrame:
+    return pd.DataFrame(result.rows)
+
+
+def _check_common(result, task: str) -> pd.DataFrame:
+    rows = _rows(result)
+    assert list(rows.columns) == ["condition", "metric", "value"]
+    assert set(rows["metric"]) <= set(METRICS)
+    bounded = rows[rows["metric"].isin(BOUNDED)]["value"].dropna()
+    assert ((bounded >= 0) & (bounded <= 1)).all(), rows
+    training = rows[rows["condition"] == "training"].set_index("metric")["value"]
+    assert training["train_seconds"] > 0
+    assert not rows.duplicated(["condition", "metric"]).any()
+    assert len(result.history) >= tiny_settings(task).epochs
+    assert result.seconds > 0
+    return rows
+
+
+def _without_timing(result) -> pd.DataFrame:
+    rows = _rows(result)
+    return rows[~rows["metric"].isin(TIMING_METRICS)].reset_index(drop=True)
+
+
+def test_clean_corrupt_rows_cover_every_corruption_and_severity():
+    result = run(quick_spec("clean_corrupt"), settings=tiny_settings("clean_corrupt"))
+    rows = _check_common(result, "clean_corrupt")
+    corrupted = rows[rows["condition"].str.startswith("corruption=")]
+    assert set(corrupted["condition"]) == {f"corruption={c};severity={s}" for c in ("gaussian_noise", "jpeg")
+                                          for s in (1, 5)}
+    mean = rows.query("condition == 'corrupted' and metric == 'accuracy'")["value"].item()
+    assert mean == pytest.approx(corrupted["value"].mean())
+    clean = rows.query("condition == 'clean' and metric == 'accuracy'")["value"].item()
+    assert clean > 0.8
+    assert result.artifacts["logits"].dtype == np.float16 and result.artifacts["logits"].shape[1] == 10
+    assert len(result.artifacts["targets"]) == len(result.artifacts["logits"]) <= task_settings(
+        "quick", "clean_corrupt").logits_cap
+
+
+def test_ood_rows_have_every_set_and_score():
+    result = run(quick_spec("ood", "ce"), settings=tiny_settings("ood"))
+    rows = _check_common(result, "ood")
+    settings = tiny_settings("ood")
+    sets = ("near", *settings.far_ood)
+    expected = {f"ood_set={name};score={score}" for name in sets for score in settings.ood_scores}
+    measured = rows[rows["condition"].str.startswith("ood_set=")]
+    assert set(measured["condition"]) == expected
+    assert set(measured["metric"]) == {"auroc", "fpr95", "aupr_in", "aupr_out"}
+    assert result.artifacts["logits"].shape[1] == 8
+    for name in sets:
+        assert result.artifacts[f"ood_logits_{name}"].shape[1] == 8
+    far = measured.query("condition == 'ood_set=uniform_noise;score=maxlogit' and metric == 'auroc'")["value"].item()
+    assert far > 0.5
+
+
+def test_adversarial_accuracy_falls_with_eps_and_worst_case_is_the_floor():
+    result = run(quick_spec("adversarial", "ce"), settings=tiny_settings("adversarial"))
+    rows = _check_common(result, "adversarial")
+    attacked = rows[rows["condition"].str.startswith("eps=")].copy()
+    attacked[["eps", "attack"]] = attacked["condition"].str.extract(r"eps=([\d.]+);attack=(.*)")
+    assert set(attacked["attack"]) == {"fgsm", "pgd-ce", "pgd-margin", "pgd-dlr", "worst_case"}
+    by_eps = attacked.pivot(index="eps", columns="attack", values="value")
+    assert (by_eps["worst_case"] <= by_eps.drop(columns="worst_case").min(axis=1) + 1e-12).all()
+    assert by_eps.loc["0.1", "worst_case"] <= by_eps.loc["0.05", "worst_case"]
+
+
+def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts():
+    result = run(quick_spec("imbalanced", "la"), settings=tiny_settings("imbalanced"))
+    rows = _check_common(result, "imbalanced")
+    for ratio in ("ratio=10", "ratio=100"):
+        metrics = set(rows[rows["condition"] == ratio]["metric"])
+        assert {"accuracy", "balanced_accuracy", "many_shot", "medium_shot", "few_shot"} <= metrics
+    counts = result.artifacts["class_counts"]
+    assert counts[0] == counts.max() and counts[-1] == counts.min() and counts[0] / counts[-1] >= 99
+    assert len({record["stage"] for record in result.history}) == 2
+
+
+def test_continual_accuracy_matrix_and_summary_agree():
+    result = run(quick_spec("continual"), settings=tiny_settings("continual"))
+    rows = _check_common(result, "continual")
+    matrix = result.artifacts["accuracy_matrix"]
+    assert matrix.shape == (2, 2)
+    final = rows[rows["condition"] == "final"].set_index("metric")["value"]
+    assert final["average_accuracy"] == pytest.approx(matrix[-1].mean())
+    assert final["bwt"] == pytest.approx(matrix[1, 0] - matrix[0, 0])
+    assert rows.query("condition == 'step=1;task=0'")["value"].item() == pytest.approx(matrix[1, 0])
+
+
+@pytest.mark.parametrize("loss", ["hem", "dice"])
+def test_segmentation_rows_and_masks(loss):
+    result = run(quick_spec("segmentation", loss), settings=tiny_settings("segmentation"))
+    rows = _check_common(result, "segmentation")
+    assert set(rows[rows["condition"] == "clean"]["metric"]) == {"miou", "pixel_accuracy"}
+    masks = result.artifacts
+    assert masks["masks_pred"].shape == masks["masks_true"].shape == (4, 16, 16)
+    assert masks["images"].shape == (4, 3, 16, 16)
+    assert masks["logits"].shape[1] == 4 and masks["logits"].dtype == np.float16
+    assert ((masks["targets"] >= 0) & (masks["targets"] < 4)).all()
+
+
+@pytest.mark.parametrize("task", ["clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation"])
+def test_same_spec_gives_the_same_rows_and_artifacts(task):
+    spec = quick_spec(task, "mm" if task != "segmentation" else "focal", seed=1)
+    settings = tiny_settings(task)
+    first, second = run(spec, settings=settings), run(spec, settings=settings)
+    pd.testing.assert_frame_equal(_without_timing(first), _without_timing(second))
+    for name, array in first.artifacts.items():
+        np.testing.assert_array_equal(array, second.artifacts[name])
+
+
+def test_a_different_seed_gives_a_different_model():
+    settings = tiny_settings("clean_corrupt")
+    first = run(quick_spec("clean_corrupt", "ce", seed=0), settings=settings)
+    second = run(quick_spec("clean_corrupt", "ce", seed=1), settings=settings)
+    assert not np.array_equal(first.artifacts["logits"], second.artifacts["logits"])
+
+
+def test_every_loss_runs_on_its_tasks():
+    for task in ("clean_corrupt", "segmentation"):
+        settings = tiny_settings(task)
+        for loss in task_losses(task):
+            rows = _rows(run(quick_spec(task, loss), settings=settings))
+            assert rows["value"].drop(rows.index[rows["metric"] == "epochs_to_target"]).notna().all(), (task, loss)
+
+
+def test_a_loss_without_support_for_the_task_output_is_refused():
+    with pytest.raises(ValueError, match="dice does not support classification"):
+        run(quick_spec("clean_corrupt", "dice"))
+
+
+def test_epochs_to_target_is_nan_when_the_target_is_never_reached():
+    settings = tiny_settings("clean_corrupt")
+    unreachable = run(quick_spec("clean_corrupt", "ce"),
+                      settings=with_settings(settings, target_accuracy=1.01, corruptions=()))
+    rows = _rows(unreachable).set_index(["condition", "metric"])["value"]
+    assert math.isnan(rows[("training", "epochs_to_target")])
