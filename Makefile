@@ -16,7 +16,7 @@ $(STAMP): requirements-lock.txt pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	HEMLAB_QUICK=1 $(PY) -m hemlab demo
+	$(PY) -m hemlab paper --preset quick
 
 test: setup
 	HEMLAB_QUICK=1 $(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax

@@ -1,67 +1,214 @@
-"""Command line: ``hemlab demo`` and ``hemlab losses``.
+"""Command line: rerun the paper's comparison, one task or all of them.
 
-    hemlab demo [--losses ce hem] [--epochs N] [--out results]
-    hemlab losses
+    hemlab paper [--preset quick|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
+    hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|paper] [--seeds N] [--workers N] [--out DIR]
+    hemlab tasks        the tasks, their presets and the headline metrics
+    hemlab losses       the losses and their defaults
+
+Results go to ``<out>/<preset>/`` (default ``out``: ``$HEMLAB_RESULTS`` or ``results/``); a
+re-run skips the runs already stored there. Bad arguments end in one line on stderr and
+exit status 2; failed runs are listed and give exit status 1.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import NoReturn, Sequence
 
 import pandas as pd
 
-
-def _losses_table() -> pd.DataFrame:
-    from hemlab.losses import LOSSES
-
-    return pd.DataFrame([
-        {"name": info.name, "loss": info.title, "defaults": dict(info.defaults) or "",
-         "required": ", ".join(info.required), "reference": info.reference}
-        for info in LOSSES.values()
-    ])
+from hemlab import __version__
 
 
-def _list_losses(args: argparse.Namespace) -> int:
-    print(_losses_table().to_string(index=False))
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming what is allowed (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class UsageError(ValueError):
+    """A bad command-line value found after parsing (printed as one line, exit status 2)."""
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False, float_format=lambda value: f"{value:.4f}")
+
+
+def _losses(args: argparse.Namespace) -> int:
+    from hemlab.losses import LOSSES, loss_defaults
+
+    print(_table(pd.DataFrame([
+        {"name": name, "loss": info.description, "defaults": loss_defaults(name) or "",
+         "outputs": ", ".join(info.outputs), "reference": info.reference}
+        for name, info in LOSSES.items()
+    ])))
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from hemlab.demo import run_demo
-    from hemlab.losses import available_losses
+def _tasks(args: argparse.Namespace) -> int:
+    from hemlab.tasks import TASKS, headlines, presets_table
+
+    heads = headlines("quick")
+    print(_table(pd.DataFrame([{"task": name, "what": info.description, "claim": info.claim,
+                                "headline": f"{heads[name].metric} @ {heads[name].condition}"}
+                               for name, info in TASKS.items()])))
+    print()
+    print(_table(pd.DataFrame(presets_table())))
+    return 0
+
+
+def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
+    """Plan, execute and tabulate a sweep; returns ``(specs, report, table, out_dir)``."""
+    from hemlab.runtime import configure_threads, resolve_device
+    from hemlab.tasks import ResultStore, execute, plan
+
+    try:
+        resolve_device(args.device)
+        specs = plan(args.preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
+                     margin_sweep=margin_sweep)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    configure_threads(args.threads)
+    out_root = Path(args.out) if args.out else _results_root()
+    store = ResultStore(out_root)
+    print(f"{len(specs)} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
+    report = execute(specs, store, executor=args.executor, workers=args.workers, device=args.device,
+                     progress=not args.quiet)
+    return specs, report, store.table(args.preset, specs), out_root / args.preset
+
+
+def _results_root() -> Path:
     from hemlab.runtime import results_root
 
-    unknown = [name for name in args.losses if name not in available_losses()]
-    if unknown:
-        print(f"error: --losses: unknown {unknown}; expected names from {available_losses()}", file=sys.stderr)
-        return 2
-    out_dir = args.out or results_root()
-    table = run_demo(args.losses, epochs=args.epochs, out_dir=out_dir, device=args.device,
-                     progress=not args.quiet)
-    print(table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
-    print(f"wrote {out_dir}/digits_demo.csv and {out_dir}/digits_demo_curves.png")
-    return 0
+    return results_root()
+
+
+def _print_timing(report) -> None:
+    times = pd.DataFrame([{"task": task, "run_seconds": seconds} for task, seconds in report.task_seconds.items()])
+    print(f"\n{len(report.ran)} runs done, {len(report.skipped)} already stored, {len(report.failed)} failed; "
+          f"wall time {report.wall_seconds:.1f} s")
+    if not times.empty:
+        print(_table(times))
+    for failure in report.failed:
+        spec = failure.spec
+        print(f"FAILED {spec.task} {spec.loss_label} seed {spec.seed} ({spec.run_id}): {failure.error}",
+              file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hemlab.io import save_table
+    from hemlab.tasks import headlines, summarize
+
+    specs, report, table, out_dir = _sweep(args, [args.task], margin_sweep=False)
+    _print_timing(report)
+    if table.empty:
+        return 1
+    summary = summarize(table)
+    save_table(summary, out_dir / f"{args.task}_summary.csv")
+    head = headlines(args.preset)[args.task]
+    shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
+    print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
+    print(_table(shown[["loss_label", "mean", "std", "n", "ci_low", "ci_high"]]))
+    print(f"wrote {out_dir / (args.task + '_summary.csv')}")
+    return 1 if report.failed else 0
+
+
+def _paper(args: argparse.Namespace) -> int:
+    from hemlab.tasks import headline_table, summarize, verdicts, write_report
+    from hemlab.viz import save_paper_figures
+
+    specs, report, table, out_dir = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
+    _print_timing(report)
+    if table.empty:
+        return 1
+    summary = summarize(table)
+    claims = verdicts(table, args.preset)
+    written = write_report(out_dir, table, summary, claims)
+    written += save_paper_figures(summary, args.preset, out_dir)
+    print("\nheadline metric per task and loss (mean ± std over seeds)")
+    print(headline_table(summary, args.preset).to_string())
+    print("\nverdicts (subject minus comparator, paired by seed, 95% interval)")
+    print(_table(claims[["claim", "statement", "subject", "comparator", "diff_mean", "diff_ci_low",
+                         "diff_ci_high", "n", "verdict"]]))
+    print("\nwrote " + ", ".join(str(path) for path in written))
+    return 1 if report.failed else 0
+
+
+def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    from hemlab.tasks import EXECUTORS, PRESET_NAMES
+
+    parser.add_argument("--losses", nargs="+", default=None, metavar="LOSS",
+                        help="loss specs such as ce hem hem:margin=0.5 (default: ce mm hem logitnorm la dice focal)")
+    parser.add_argument("--preset", choices=PRESET_NAMES, default="quick",
+                        help="quick: embedded data, CPU minutes; paper: the literature settings (default quick)")
+    parser.add_argument("--seeds", type=_positive_int, default=3, help="seeds per loss (default 3)")
+    parser.add_argument("--workers", type=_non_negative_int, default=0,
+                        help="parallel runs for --executor processes (default 0: one per CPU core)")
+    parser.add_argument("--executor", choices=list(EXECUTORS), default="processes",
+                        help="where runs execute (default processes)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:i] or mps (default auto)")
+    parser.add_argument("--threads", type=_positive_int, default=None,
+                        help="torch threads of this process (default: chosen for the machine)")
+    parser.add_argument("--out", default=None, help="results folder (default: $HEMLAB_RESULTS or results/)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hemlab", description="A lab for margin-based losses built around HEM.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train on embedded digits with HEM and cross-entropy; table and curves")
-    demo.add_argument("--losses", nargs="+", default=["ce", "hem"], help="loss names (default: ce hem)")
-    demo.add_argument("--epochs", type=int, default=None, help="epochs (default: 8 in quick mode, else 30)")
-    demo.add_argument("--out", default=None, help="output folder (default: $HEMLAB_RESULTS or results/)")
-    demo.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    demo.add_argument("--quiet", action="store_true", help="no progress bars")
-    demo.set_defaults(handler=_demo)
-    listing = commands.add_parser("losses", help="list the losses and their defaults")
-    listing.set_defaults(handler=_list_losses)
+    from hemlab.tasks import TASK_NAMES
+
+    parser = _Parser(prog="hemlab", description="A lab for margin-based losses built around HEM: rerun the paper's "
+                                                "comparison on embedded data in minutes or at full scale on a GPU.")
+    parser.add_argument("--version", action="version", version=f"hemlab {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    paper = commands.add_parser("paper", help="all six tasks, every loss, several seeds; summary, verdicts, figures")
+    paper.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=list(TASK_NAMES), metavar="TASK",
+                       help=f"tasks to run (default all: {' '.join(TASK_NAMES)})")
+    _add_sweep_arguments(paper)
+    paper.add_argument("--no-margin-sweep", action="store_true", help="skip the HEM margin sweep")
+    paper.set_defaults(handler=_paper, dataset=None)
+    run = commands.add_parser("run", help="one task: every loss, several seeds; summary of its headline metric")
+    run.add_argument("task", choices=TASK_NAMES, help="the task to run")
+    run.add_argument("--dataset", default=None, help="dataset instead of the preset's (see hemlab tasks)")
+    _add_sweep_arguments(run)
+    run.set_defaults(handler=_run)
+    commands.add_parser("tasks", help="list the tasks, presets and headline metrics").set_defaults(handler=_tasks)
+    commands.add_parser("losses", help="list the losses and their defaults").set_defaults(handler=_losses)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"hemlab: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
