@@ -6,32 +6,34 @@ copied into a flat layout. A *position* is one sample (or one pixel).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
 
+from hemlab.registry import Record
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
-@dataclass(frozen=True)
-class LossInfo:
-    """A small metadata record per loss, read by the factory, docs, notebooks and tests.
+OUTPUTS = ("classification", "segmentation")
 
-    ``defaults`` holds the loss's hyper-parameters and their default values;
-    ``required`` the arguments without a default (e.g. ``class_counts``).
+
+@dataclass(frozen=True)
+class LossInfo(Record):
+    """The record of a loss, read by the factory, docs, notebooks and tests.
+
+    ``builder`` is the ``nn.Module`` twin; its signature holds the hyper-parameters and their
+    defaults (``defaults``, ``required``, ``options``), which the record does not repeat.
+    ``outputs`` says which model outputs the loss supports: ``"classification"`` (logits
+    ``(N, C)``) and/or ``"segmentation"`` (dense logits ``(N, C, d1, ...)``).
     """
 
-    name: str
     title: str
-    description: str
     function: Callable[..., Tensor]
-    module: type
-    tasks: tuple[str, ...]
+    outputs: tuple[str, ...]
     reference: str
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:
@@ -77,15 +79,32 @@ def check_reduction(reduction: str, loss_name: str) -> None:
         raise ValueError(f"{loss_name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
+def checks_values(tensor: Tensor) -> bool:
+    """Whether the value checks run on ``tensor``: only on the CPU.
+
+    Checking values (a target in range, a finite margin) means reading them on the host. On
+    a CPU tensor that is cheap; on CUDA (or MPS) it would wait for the device at every call
+    and stall the training step, so there the checks of shapes and dtypes run and the value
+    checks do not. An out-of-range target then stops torch's own indexing kernels (a
+    device-side assert) instead of raising hemlab's message.
+    """
+    return tensor.device.type == "cpu"
+
+
 def valid_positions(target: Tensor, num_classes: int, ignore_index: int, loss_name: str) -> Tensor | None:
     """Mask of positions that take part (target != ``ignore_index``), or ``None`` when all do.
 
-    Raises ``ValueError`` for a target outside ``[0, num_classes)`` that is not ``ignore_index``.
-    One reduction (``aminmax``) covers the common case of clean targets.
+    On the CPU, raises ``ValueError`` for a target outside ``[0, num_classes)`` that is not
+    ``ignore_index``; one reduction (``aminmax``) covers the common case of clean targets,
+    which return ``None``. Elsewhere it never reads values on the host (see
+    :func:`checks_values`) and always returns the mask.
     """
+    if not checks_values(target):
+        return target != ignore_index
     if target.numel() == 0:
         return None
-    low, high = (value.item() for value in torch.aminmax(target))
+    low, high = torch.aminmax(target)
+    low, high = int(low), int(high)
     if low >= 0 and high < num_classes and not low <= ignore_index <= high:
         return None
     valid = target != ignore_index
@@ -104,6 +123,12 @@ def safe_target(target: Tensor, valid: Tensor | None) -> Tensor:
     return target if valid is None else torch.where(valid, target, torch.zeros_like(target))
 
 
+def mean_divisor(valid: Tensor | None, count: int) -> Tensor | int:
+    """``max(1, number of valid positions)``: a tensor (no host sync) when ``valid`` is a mask,
+    else ``max(1, count)`` with ``count`` the number of positions."""
+    return max(count, 1) if valid is None else valid.sum().clamp_min(1)
+
+
 def reduce_positions(per_position: Tensor, valid: Tensor | None, reduction: str) -> Tensor:
     """Reduce per-position losses; ignored positions count as 0 and are left out of the mean.
 
@@ -117,8 +142,7 @@ def reduce_positions(per_position: Tensor, valid: Tensor | None, reduction: str)
     total = per_position.sum()
     if reduction == "sum":
         return total
-    count = per_position.numel() if valid is None else int(valid.sum())
-    return total / max(count, 1)
+    return total / mean_divisor(valid, per_position.numel())
 
 
 def class_vector(
@@ -127,23 +151,31 @@ def class_vector(
     """Turn a per-class hyper-parameter into a float tensor of length ``num_classes`` on ``like``'s device.
 
     ``positive=True`` demands values > 0, otherwise >= 0; non-finite values are refused.
+    Values are checked when they are on the CPU (a list, a float, a CPU tensor; see
+    :func:`checks_values`); a tensor already on an accelerator is checked for its shape only.
     """
     vector = torch.as_tensor(values).detach()
     if vector.is_complex() or vector.dtype == torch.bool:
         raise TypeError(f"{loss_name}: {argument} must hold real numbers, got dtype {vector.dtype}")
-    vector = vector.to(torch.float64)
     if vector.ndim != 1 or vector.numel() != num_classes:
         raise ValueError(
             f"{loss_name}: {argument} must be a 1-D tensor of length C={num_classes}, got shape {tuple(vector.shape)}"
         )
-    if not bool(torch.isfinite(vector).all()):
-        raise ValueError(f"{loss_name}: {argument} must be finite, got {vector.tolist()[:10]}")
-    if positive and bool((vector <= 0).any()):
-        raise ValueError(f"{loss_name}: {argument} must be > 0 for every class, got {vector.tolist()[:10]}")
-    if not positive and bool((vector < 0).any()):
-        raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {vector.tolist()[:10]}")
+    if checks_values(vector):
+        check_class_values(vector, argument, loss_name, positive=positive)
     dtype = like.dtype if like.is_floating_point() else torch.float32
     return vector.to(device=like.device, dtype=dtype)
+
+
+def check_class_values(vector: Tensor, argument: str, loss_name: str, *, positive: bool) -> None:
+    """Raise ``ValueError`` unless every entry of ``vector`` is finite and > 0 (``positive``) or >= 0."""
+    as_float = vector.to(torch.float64)
+    if not bool(torch.isfinite(as_float).all()):
+        raise ValueError(f"{loss_name}: {argument} must be finite, got {as_float.tolist()[:10]}")
+    if positive and bool((as_float <= 0).any()):
+        raise ValueError(f"{loss_name}: {argument} must be > 0 for every class, got {as_float.tolist()[:10]}")
+    if not positive and bool((as_float < 0).any()):
+        raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {as_float.tolist()[:10]}")
 
 
 def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
@@ -162,6 +194,11 @@ def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 
 def compute_dtype(logits: Tensor) -> Tensor:
     """Half-precision logits are computed in float32 (autograd casts the gradient back)."""
     return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
+
+
+def in_dtype_of(loss: Tensor, logits: Tensor) -> Tensor:
+    """``loss`` cast back to ``logits.dtype`` (no copy, and no cost, when it already is)."""
+    return loss if loss.dtype == logits.dtype else loss.to(logits.dtype)
 
 
 class LossModule(nn.Module):

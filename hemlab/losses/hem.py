@@ -39,11 +39,14 @@ from hemlab.losses._base import (
     check_inputs,
     check_reduction,
     check_scalar,
+    check_class_values,
     compute_dtype,
+    in_dtype_of,
     safe_target,
     valid_positions,
 )
 from hemlab.losses._margin import check_margin, margin_module_state, position_margin
+from hemlab.sentinels import IGNORE_INDEX
 
 EPS = 1e-6
 NAME = "hem_loss"
@@ -114,10 +117,20 @@ def hem_loss(
     target: Tensor,
     margin: float | Tensor = 1.0,
     *,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
 ) -> Tensor:
     """HEM loss of ``logits`` ``(N, C)`` or ``(N, C, d1, ...)`` for integer ``target`` ``(N,)`` or ``(N, d1, ...)``.
+
+    Per position, with true class ``y`` and margin ``mu``::
+
+        e_j = max(0, z_j - z_y + mu)  (j != y),  e_y = 0     hinge errors
+        t   = (1/C) sum_j e_j                              threshold (no gradient)
+        K   = {j : e_j >= t, e_j > 0}                      the high errors kept
+        L   = sum_{j in K} e_j / (1e-6 + |K|)
+
+    and ``loss = sum_i L_i / (1e-6 + |S|)`` over the positions ``S = {i : L_i > 0}`` still in
+    error (Spratling & Schuett, arXiv 2501.12191; the module docstring has the gradient).
 
     Args:
         margin: ``mu >= 0``, a float or a 1-D tensor of length ``C`` (each position uses
@@ -138,7 +151,7 @@ def hem_loss(
     work = compute_dtype(logits)
     shift = work.detach().gather(1, target.unsqueeze(1)) - position_margin(margin, target, work.dtype)
     loss = _HEMFunction.apply(work, target, shift, valid, reduction)
-    return loss.to(logits.dtype)
+    return in_dtype_of(loss, logits)
 
 
 def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 2000.0) -> Tensor:
@@ -154,8 +167,7 @@ def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 200
     counts = torch.as_tensor(class_counts, dtype=torch.float32)
     if counts.ndim != 1 or counts.numel() == 0:
         raise ValueError(f"class_frequency_margins: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
-    if bool((counts <= 0).any()) or not bool(torch.isfinite(counts).all()):
-        raise ValueError(f"class_frequency_margins: every class count must be a finite number > 0, got {counts.tolist()[:10]}")
+    check_class_values(counts, "class_counts", "class_frequency_margins", positive=True)
     check_scalar(scale, "scale", "class_frequency_margins", strict=True)
     return torch.sqrt(scale / (counts.numel() * counts))
 
@@ -166,6 +178,6 @@ class HEMLoss(LossModule):
     loss_function = staticmethod(hem_loss)
     arguments = ("margin",)
 
-    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
         margin_module_state(self, margin, NAME)
