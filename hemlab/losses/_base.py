@@ -3,6 +3,13 @@
 Layout: logits ``(N, C)`` or dense ``(N, C, d1, ...)``; target ``(N,)`` or ``(N, d1, ...)``
 of integer class indices. The class dimension is always dim 1, so dense input is never
 copied into a flat layout. A *position* is one sample (or one pixel).
+
+Checks never stall a device. Shapes, dtypes and devices are always checked. Values (a
+target in range, a finite per-class margin) are checked only where they live on the CPU,
+where reading them is cheap: on CUDA (or MPS) reading a value on the host waits for the
+device at every call and stalls the training step. There an out-of-range target is caught
+by torch's own indexing kernels (a device-side assert) instead of hemlab's message, and
+``reduction="mean"`` divides by a count kept on the device.
 """
 from __future__ import annotations
 
@@ -37,39 +44,44 @@ class LossInfo(Record):
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:
-    """Raise a clear ``TypeError``/``ValueError`` unless ``logits`` and ``target`` fit together."""
+    """Raise a clear ``TypeError``/``ValueError`` unless ``logits`` and ``target`` fit together.
+
+    Shapes, dtypes and devices only: nothing here reads tensor values.
+    """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{loss_name}: logits must be a torch.Tensor, got {type(logits).__name__}")
     if not isinstance(target, Tensor):
         raise TypeError(f"{loss_name}: target must be a torch.Tensor of class indices, got {type(target).__name__}")
-    if not logits.is_floating_point():
-        raise TypeError(f"{loss_name}: logits must be a floating-point tensor, got dtype {logits.dtype}")
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+    logits_dtype, target_dtype = logits.dtype, target.dtype
+    if not logits_dtype.is_floating_point:
+        raise TypeError(f"{loss_name}: logits must be a floating-point tensor, got dtype {logits_dtype}")
+    if target_dtype.is_floating_point or target_dtype.is_complex or target_dtype == torch.bool:
         raise TypeError(
-            f"{loss_name}: target must hold integer class indices (torch.long), got dtype {target.dtype}; "
+            f"{loss_name}: target must hold integer class indices (torch.long), got dtype {target_dtype}; "
             "probabilities or one-hot targets are not supported"
         )
-    if logits.ndim < 2:
+    logits_shape, target_shape = logits.shape, target.shape
+    if len(logits_shape) < 2:
         raise ValueError(
-            f"{loss_name}: logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits.shape)}"
+            f"{loss_name}: logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits_shape)}"
         )
-    if target.ndim != logits.ndim - 1:
+    if len(target_shape) != len(logits_shape) - 1:
         raise ValueError(
             f"{loss_name}: target must have one dimension fewer than logits (the class dim 1 removed): "
-            f"logits {tuple(logits.shape)} expects target of shape "
-            f"{(logits.shape[0], *logits.shape[2:])}, got {tuple(target.shape)}"
+            f"logits {tuple(logits_shape)} expects target of shape "
+            f"{(logits_shape[0], *logits_shape[2:])}, got {tuple(target_shape)}"
         )
-    if target.shape[0] != logits.shape[0]:
+    if target_shape[0] != logits_shape[0]:
         raise ValueError(
-            f"{loss_name}: target batch size {target.shape[0]} does not match logits batch size {logits.shape[0]}"
+            f"{loss_name}: target batch size {target_shape[0]} does not match logits batch size {logits_shape[0]}"
         )
-    if target.shape[1:] != logits.shape[2:]:
+    if len(target_shape) > 1 and target_shape[1:] != logits_shape[2:]:
         raise ValueError(
-            f"{loss_name}: target spatial shape {tuple(target.shape[1:])} does not match "
-            f"logits spatial shape {tuple(logits.shape[2:])}"
+            f"{loss_name}: target spatial shape {tuple(target_shape[1:])} does not match "
+            f"logits spatial shape {tuple(logits_shape[2:])}"
         )
-    if logits.shape[1] < 1:
-        raise ValueError(f"{loss_name}: logits need at least one class along dim 1, got shape {tuple(logits.shape)}")
+    if logits_shape[1] < 1:
+        raise ValueError(f"{loss_name}: logits need at least one class along dim 1, got shape {tuple(logits_shape)}")
     if logits.device != target.device:
         raise ValueError(f"{loss_name}: logits are on {logits.device} but target is on {target.device}")
 
@@ -79,32 +91,20 @@ def check_reduction(reduction: str, loss_name: str) -> None:
         raise ValueError(f"{loss_name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def checks_values(tensor: Tensor) -> bool:
-    """Whether the value checks run on ``tensor``: only on the CPU.
-
-    Checking values (a target in range, a finite margin) means reading them on the host. On
-    a CPU tensor that is cheap; on CUDA (or MPS) it would wait for the device at every call
-    and stall the training step, so there the checks of shapes and dtypes run and the value
-    checks do not. An out-of-range target then stops torch's own indexing kernels (a
-    device-side assert) instead of raising hemlab's message.
-    """
-    return tensor.device.type == "cpu"
-
-
 def valid_positions(target: Tensor, num_classes: int, ignore_index: int, loss_name: str) -> Tensor | None:
     """Mask of positions that take part (target != ``ignore_index``), or ``None`` when all do.
 
     On the CPU, raises ``ValueError`` for a target outside ``[0, num_classes)`` that is not
     ``ignore_index``; one reduction (``aminmax``) covers the common case of clean targets,
-    which return ``None``. Elsewhere it never reads values on the host (see
-    :func:`checks_values`) and always returns the mask.
+    which return ``None``. On an accelerator it never reads values on the host and always
+    returns the mask (see the module docstring: values are checked on the CPU only).
     """
-    if not checks_values(target):
+    if not target.is_cpu:
         return target != ignore_index
     if target.numel() == 0:
         return None
     low, high = torch.aminmax(target)
-    low, high = int(low), int(high)
+    low, high = low.item(), high.item()
     if low >= 0 and high < num_classes and not low <= ignore_index <= high:
         return None
     valid = target != ignore_index
@@ -151,8 +151,8 @@ def class_vector(
     """Turn a per-class hyper-parameter into a float tensor of length ``num_classes`` on ``like``'s device.
 
     ``positive=True`` demands values > 0, otherwise >= 0; non-finite values are refused.
-    Values are checked when they are on the CPU (a list, a float, a CPU tensor; see
-    :func:`checks_values`); a tensor already on an accelerator is checked for its shape only.
+    Values are checked when they are on the CPU (a list, a float, a CPU tensor); a tensor
+    already on an accelerator is checked for its shape only (see the module docstring).
     """
     vector = torch.as_tensor(values).detach()
     if vector.is_complex() or vector.dtype == torch.bool:
@@ -161,7 +161,7 @@ def class_vector(
         raise ValueError(
             f"{loss_name}: {argument} must be a 1-D tensor of length C={num_classes}, got shape {tuple(vector.shape)}"
         )
-    if checks_values(vector):
+    if vector.is_cpu:
         check_class_values(vector, argument, loss_name, positive=positive)
     dtype = like.dtype if like.is_floating_point() else torch.float32
     return vector.to(device=like.device, dtype=dtype)
@@ -215,13 +215,14 @@ class LossModule(nn.Module):
     def __init__(self, *, ignore_index: int, reduction: str | None = None) -> None:
         super().__init__()
         self.ignore_index = ignore_index
+        self._keyword_names = self.arguments + ("ignore_index",)
         if reduction is not None:
             check_reduction(reduction, type(self).__name__)
             self.reduction = reduction
+            self._keyword_names += ("reduction",)
 
     def _keywords(self) -> dict[str, Any]:
-        names = self.arguments + ("ignore_index",) + (("reduction",) if hasattr(self, "reduction") else ())
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in self._keyword_names}
 
     def forward(self, logits: Tensor, target: Tensor) -> Tensor:
         return self.loss_function(logits, target, **self._keywords())
