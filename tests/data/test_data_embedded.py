@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import pytest
 import torch
 
 from hemlab.data import registry as data_registry
 from hemlab.data import (
-    DATASETS, IGNORE_INDEX, available_datasets, class_counts, dataset_defaults, load_dataset, load_digits, make_shapes,
-    make_toy2d,
+    DATASETS, IGNORE_INDEX, available_datasets, class_counts, dataset_defaults, load_dataset, load_digits, load_shapes,
+    load_toy2d, make_shapes, make_toy2d,
 )
 from hemlab.registry import Registry
 
@@ -134,6 +135,14 @@ def test_dataset_defaults_come_from_the_loader_signature():
         assert info.name == name and info.description and callable(info.builder)
         if "num_classes" in dataset_defaults(name):
             assert dataset_defaults(name)["num_classes"] == info.num_classes
+
+
+@pytest.mark.parametrize("split_loader, generator", [(load_shapes, make_shapes), (load_toy2d, make_toy2d)])
+def test_split_loaders_keep_the_generators_defaults(split_loader, generator):
+    def defaults(function):
+        return {name: parameter.default for name, parameter in inspect.signature(function).parameters.items()}
+
+    assert defaults(split_loader) == defaults(generator)
 
 
 def test_segmentation_sets_mark_ignored_pixels_with_ignore_index():
