@@ -53,6 +53,22 @@ def test_records_say_which_outputs_they_support():
         losses.available_losses("ood")
 
 
+FORMULAS = {
+    "ce": "logsumexp_j z_j - z_y",
+    "mm": "sum_{j != y} max(0, z_j - z_y + mu) ** p",
+    "hem": "L   = sum_{j in K} e_j / (1e-6 + |K|)",
+    "logitnorm": "CE(z / (tau * (||z||_2 + 1e-7)), y)",
+    "la": "CE(z + tau * log(pi), y)",
+    "dice": "(2 sum p_c g_c + s) / (sum p_c + sum g_c + s)",
+    "focal": "-(1 - p_y) ** gamma * log p_y",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help_on_every_functional_loss_shows_its_formula(name):
+    assert FORMULAS[name] in losses.loss_info(name).function.__doc__
+
+
 def test_mm_is_credited_to_weston_and_watkins():
     assert "Weston & Watkins" in losses.loss_info("mm").reference
     assert "Crammer" not in losses.loss_info("mm").reference
@@ -128,6 +144,35 @@ def test_empty_and_all_ignored_give_zero_that_backpropagates(name, case, device)
     assert loss.ndim == 0 and loss.item() == 0.0
     loss.backward()
     assert logits.grad is not None and torch.all(logits.grad == 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shape", [(8, 4), (2, 4, 3, 3)])
+def test_off_the_cpu_no_loss_reads_a_value_on_the_host(name, shape):
+    # On the meta device any host read (.item(), bool(), int()) raises, so a loss that runs
+    # there forward and backward never synchronises with its device, as on CUDA.
+    with pytest.raises(RuntimeError):
+        torch.zeros((), device="meta").item()
+    logits = torch.randn(*shape, device="meta", requires_grad=True)
+    target = torch.randint(0, 4, (shape[0], *shape[2:]), device="meta")
+    loss = build(name).to("meta")(logits, target)
+    loss.backward()
+    assert loss.shape == () and logits.grad.shape == logits.shape
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_cuda_step_does_not_synchronise(name, device):
+    if device.type != "cuda":
+        pytest.skip("needs HEMLAB_TEST_DEVICE=cuda")
+    logits, target = inputs((16, 4, 3), device)
+    criterion = build(name).to(device)
+    criterion(logits, target).backward()
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        criterion(logits, target).backward()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
 
 
 @pytest.mark.parametrize("name", NAMES)
