@@ -1,13 +1,15 @@
 """Atomic writes: a result or checkpoint is either the old file or the new one, never half.
 
 Each writer writes to a temporary file in the target's folder, flushes it to disk and
-renames it over the target (``os.replace`` is atomic on POSIX and Windows).
+renames it over the target (``os.replace`` is atomic on POSIX and Windows). The file gets
+the permissions any new file gets (``0o666`` less the umask, e.g. ``-rw-r--r--``), not
+the owner-only ``-rw-------`` of ``tempfile.mkstemp``.
 """
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,9 +23,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    temporary_path = Path(temporary)
+    temporary_path = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    # Created exclusively with mode 0o666, which the kernel reduces by the umask.
+    os.close(os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield temporary_path
         with open(temporary_path, "rb+") as written:

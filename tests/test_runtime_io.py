@@ -1,6 +1,9 @@
 """Quick mode, folders, device choice and atomic writes."""
 from __future__ import annotations
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 import torch
@@ -62,3 +65,22 @@ def test_save_table_and_json_round_trip(tmp_path):
     assert (tmp_path / "x.json").read_text().strip().startswith("{")
     io.save_torch({"w": torch.ones(2)}, tmp_path / "w.pt")
     assert torch.equal(torch.load(tmp_path / "w.pt")["w"], torch.ones(2))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_written_files_get_the_usual_permissions(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        written = [
+            io.save_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv"),
+            io.save_json({"x": 1}, tmp_path / "x.json"),
+            io.save_torch({"w": torch.ones(1)}, tmp_path / "w.pt"),
+        ]
+        with io.atomic_path(tmp_path / "figure.png") as temporary:
+            temporary.write_bytes(b"png")
+        written.append(tmp_path / "figure.png")
+    finally:
+        os.umask(previous)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["figure.png", "t.csv", "w.pt", "x.json"]

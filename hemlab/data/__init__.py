@@ -3,9 +3,12 @@
 Images are float32 tensors in [0, 1] shaped ``(N, C, H, W)``; labels are int64, ``(N,)``
 for classification and ``(N, H, W)`` for segmentation.
 
-- embedded, offline: ``load_digits``, ``make_shapes``, ``make_toy2d``
+- embedded, offline: ``load_digits``, ``make_shapes`` / ``load_shapes``, ``make_toy2d`` /
+  ``load_toy2d``
 - paper mode (download on first use): ``load_torchvision_dataset``
-- by name: ``load_dataset``, ``available_datasets``, ``DATASETS``
+- by name: ``load_dataset``, ``available_datasets``, ``dataset_defaults``, ``DATASETS``
+- label sentinels (from :mod:`hemlab.sentinels`): ``IGNORE_INDEX`` (-100, unscored pixels),
+  ``UNKNOWN_LABEL`` (-1, far-OOD samples), ``VOC_BOUNDARY`` (255, raw VOC only)
 - transforms: ``long_tailed``, ``split_classes`` / ``subset_classes``,
   ``hold_out_classes``, ``make_far_ood``, ``corrupt`` / ``corrupt_dataset``,
   ``random_crop_flip``
@@ -16,17 +19,18 @@ from hemlab.data.corruptions import SEVERITY_PARAMETERS, available_corruptions, 
 from hemlab.data.digits import load_digits
 from hemlab.data.downloads import DatasetUnavailableError, load_torchvision_dataset
 from hemlab.data.imbalance import long_tailed, long_tailed_counts
-from hemlab.data.ood import FAR_OOD_KINDS, UNKNOWN_LABEL, make_far_ood
-from hemlab.data.registry import DATASETS, DatasetInfo, available_datasets, load_dataset
-from hemlab.data.shapes import IGNORE_INDEX, SHAPE_NAMES, make_shapes
+from hemlab.data.ood import FAR_OOD_KINDS, make_far_ood
+from hemlab.data.registry import DATASETS, DatasetInfo, available_datasets, dataset_defaults, load_dataset
+from hemlab.data.shapes import SHAPE_NAMES, load_shapes, make_shapes
 from hemlab.data.splits import hold_out_classes, split_classes, subset_classes
-from hemlab.data.toy2d import TOY2D_NAMES, make_toy2d
+from hemlab.data.toy2d import TOY2D_NAMES, load_toy2d, make_toy2d
+from hemlab.sentinels import IGNORE_INDEX, UNKNOWN_LABEL, VOC_BOUNDARY
 
 __all__ = [
     "DATASETS", "FAR_OOD_KINDS", "IGNORE_INDEX", "SEVERITY_PARAMETERS", "SHAPE_NAMES", "TOY2D_NAMES",
-    "UNKNOWN_LABEL", "DatasetInfo", "DatasetUnavailableError", "RelabelledSubset", "available_corruptions",
-    "available_datasets", "class_counts", "corrupt", "corrupt_dataset", "dataset_targets", "dataset_tensors",
-    "hold_out_classes", "is_tensor_backed", "load_dataset", "load_digits", "load_torchvision_dataset",
-    "long_tailed", "long_tailed_counts", "make_far_ood", "make_shapes", "make_toy2d", "random_crop_flip",
-    "split_classes", "subset_classes",
+    "UNKNOWN_LABEL", "VOC_BOUNDARY", "DatasetInfo", "DatasetUnavailableError", "RelabelledSubset",
+    "available_corruptions", "available_datasets", "class_counts", "corrupt", "corrupt_dataset", "dataset_defaults",
+    "dataset_targets", "dataset_tensors", "hold_out_classes", "is_tensor_backed", "load_dataset", "load_digits",
+    "load_shapes", "load_toy2d", "load_torchvision_dataset", "long_tailed", "long_tailed_counts", "make_far_ood",
+    "make_shapes", "make_toy2d", "random_crop_flip", "split_classes", "subset_classes",
 ]

@@ -5,9 +5,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from hemlab.sentinels import IGNORE_INDEX
+
 
 def random_crop_flip(
-    images: Tensor, targets: Tensor, *, padding: int = 4, target_fill: int = 255
+    images: Tensor, targets: Tensor, *, padding: int = 4, target_fill: int = IGNORE_INDEX
 ) -> tuple[Tensor, Tensor]:
     """Pad each image by ``padding`` zeros, crop a random ``H x W`` window, flip half left-right.
 

@@ -22,6 +22,7 @@ from torch.utils.data import Dataset, TensorDataset
 from torchvision.datasets.voc import DATASET_YEAR_DICT as VOC_YEARS
 
 from hemlab.runtime import data_root
+from hemlab.sentinels import IGNORE_INDEX, VOC_BOUNDARY
 
 DOWNLOAD_URLS: dict[str, str] = {
     "mnist": tv_datasets.MNIST.mirrors[0],
@@ -54,17 +55,21 @@ def host_reachable(url: str, timeout: float = 3.0) -> tuple[bool, str]:
 
     The request runs in a daemon thread, so a slow DNS lookup cannot hold the caller
     beyond ``timeout``. Returns ``(reachable, reason)``; an HTTP error status still counts
-    as reachable (the real download then reports it).
+    as reachable (the real download then reports it). A probe still running after
+    ``timeout`` is left to finish on its own: whatever it meets then (an answer, ``None``,
+    any exception) is recorded and dropped, never raised in its thread.
     """
     outcome: dict[str, str] = {}
 
     def probe() -> None:
         try:
-            with request.urlopen(request.Request(url, method="HEAD"), timeout=timeout):
-                outcome["reason"] = ""
+            answer = request.urlopen(request.Request(url, method="HEAD"), timeout=timeout)
+            if answer is not None:
+                answer.close()
+            outcome["reason"] = ""
         except urllib.error.HTTPError:
             outcome["reason"] = ""
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except Exception as error:  # a thread has no caller to raise to
             outcome["reason"] = f"{type(error).__name__}: {error}"
 
     thread = threading.Thread(target=probe, name="hemlab-download-probe", daemon=True)
@@ -114,7 +119,8 @@ def _to_tensor_dataset(images: np.ndarray | torch.Tensor, labels: Sequence[int] 
 
 
 def _voc_tensors(dataset: Dataset, image_size: int) -> TensorDataset:
-    """Resize VOC images (bilinear) and masks (nearest, 255 kept) to ``image_size`` squares."""
+    """Resize VOC images (bilinear) and masks (nearest) to ``image_size`` squares; the masks'
+    ``VOC_BOUNDARY`` (255, boundaries and "void") becomes ``IGNORE_INDEX`` (-100)."""
     images = torch.empty(len(dataset), 3, image_size, image_size)
     masks = torch.empty(len(dataset), image_size, image_size, dtype=torch.long)
     for index in range(len(dataset)):
@@ -123,6 +129,7 @@ def _voc_tensors(dataset: Dataset, image_size: int) -> TensorDataset:
         mask = mask.resize((image_size, image_size), Image.NEAREST)
         images[index] = torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1).float() / 255.0
         masks[index] = torch.from_numpy(np.asarray(mask).astype(np.int64))
+    masks[masks == VOC_BOUNDARY] = IGNORE_INDEX
     return TensorDataset(images, masks)
 
 
@@ -132,8 +139,8 @@ def load_torchvision_dataset(
     """``(train, test)`` for ``name`` in ``DOWNLOAD_URLS``, downloading to ``root`` on first use.
 
     ``name``: mnist, fashion_mnist (1x28x28, 10 classes), cifar10, cifar100, svhn (3x32x32;
-    SVHN's 'extra' split is not used) or voc (Pascal VOC 2012 segmentation, 21 classes +
-    ignore 255; 'train' and 'val' image sets resized to ``image_size`` squares, aspect
+    SVHN's 'extra' split is not used) or voc (Pascal VOC 2012 segmentation, 21 classes,
+    VOC's 255 mapped to ``IGNORE_INDEX``; 'train' and 'val' image sets resized to ``image_size`` squares, aspect
     ratio not kept; 'val' serves as test). ``root`` defaults to ``data_root()``.
     Raises ``DatasetUnavailableError`` within about ``timeout`` seconds when offline.
     """

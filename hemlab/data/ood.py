@@ -8,7 +8,8 @@
 - ``permuted_pixels``: reference images with their pixel positions shuffled (one random
   permutation per image, shared by the channels): the same colours, no structure.
 
-Targets are all ``UNKNOWN_LABEL`` (-1), which is no class of the reference set.
+Targets are all ``UNKNOWN_LABEL`` (-1, from :mod:`hemlab.sentinels`), which is no class of
+the reference set.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
 
 from hemlab.data.core import dataset_tensors
+from hemlab.sentinels import UNKNOWN_LABEL
 
 FAR_OOD_KINDS: tuple[str, ...] = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
-UNKNOWN_LABEL = -1
 
 
 def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torch.Generator) -> Tensor:

@@ -1,32 +1,39 @@
 """Load any hemlab dataset by name, and a small record of what each one is.
 
-``load_dataset(name, **options)`` returns ``(train, test)``. Embedded sets (no download):
-``digits``, ``shapes``, ``blobs``, ``moons``, ``spirals``; torchvision-backed (paper mode,
-downloaded on first use): ``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``,
-``svhn``, ``voc``.
+``load_dataset(name, seed=0, **options)`` returns ``(train, test)``. Embedded sets (no
+download): ``digits``, ``shapes``, ``blobs``, ``moons``, ``spirals``; torchvision-backed
+(paper mode, downloaded on first use): ``mnist``, ``fashion_mnist``, ``cifar10``,
+``cifar100``, ``svhn``, ``voc``. Each record's ``builder`` is the loader; its signature
+holds the options and their defaults (:func:`dataset_defaults`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
 
 from torch.utils.data import TensorDataset
 
 from hemlab.data.digits import load_digits
 from hemlab.data.downloads import load_torchvision_dataset
-from hemlab.data.shapes import IGNORE_INDEX, make_shapes
-from hemlab.data.toy2d import make_toy2d
+from hemlab.data.shapes import load_shapes
+from hemlab.data.toy2d import load_toy2d
+from hemlab.registry import Record, Registry, builder_options
+from hemlab.sentinels import IGNORE_INDEX
 
 
 @dataclass(frozen=True)
-class DatasetInfo:
-    """What a named dataset is, with its default options.
+class DatasetInfo(Record):
+    """What a named dataset is; ``builder(seed=..., **options)`` returns ``(train, test)``.
 
     ``kind`` is ``"image"`` (classification, ``(N, C, H, W)``), ``"segmentation"``
-    (targets ``(N, H, W)`` with ``ignore_index``) or ``"points"`` (2-D inputs ``(N, 2)``).
+    (targets ``(N, H, W)``; pixels equal to ``ignore_index`` are not scored) or ``"points"``
+    (2-D inputs ``(N, 2)``). ``in_channels`` is ``C`` (2 coordinates for points) and
+    ``image_size`` the side of the square images (``None`` for points); ``embedded`` sets
+    need no download.
     """
 
-    name: str
     kind: str
     num_classes: int
     in_channels: int
@@ -34,23 +41,40 @@ class DatasetInfo:
     embedded: bool
     ignore_index: int | None = None
 
+    supplied: ClassVar[tuple[str, ...]] = ("seed",)
 
-DATASETS: dict[str, DatasetInfo] = {
-    info.name: info
-    for info in (
-        DatasetInfo("digits", "image", 10, 1, 8, True),
-        DatasetInfo("shapes", "segmentation", 4, 3, 32, True, IGNORE_INDEX),
-        DatasetInfo("blobs", "points", 3, 2, None, True),
-        DatasetInfo("moons", "points", 2, 2, None, True),
-        DatasetInfo("spirals", "points", 3, 2, None, True),
-        DatasetInfo("mnist", "image", 10, 1, 28, False),
-        DatasetInfo("fashion_mnist", "image", 10, 1, 28, False),
-        DatasetInfo("cifar10", "image", 10, 3, 32, False),
-        DatasetInfo("cifar100", "image", 100, 3, 32, False),
-        DatasetInfo("svhn", "image", 10, 3, 32, False),
-        DatasetInfo("voc", "segmentation", 21, 3, 128, False, 255),
-    )
-}
+
+def _torchvision(name: str, description: str, num_classes: int, in_channels: int, image_size: int) -> DatasetInfo:
+    """A torchvision classification set; its images keep their size, so ``image_size`` is no option."""
+
+    def load(*, root: str | Path | None = None, timeout: float = 3.0) -> tuple[TensorDataset, TensorDataset]:
+        return load_torchvision_dataset(name, root=root, timeout=timeout)
+
+    return DatasetInfo(name, description, load, "image", num_classes, in_channels, image_size, embedded=False)
+
+
+def _toy2d(name: str, description: str, num_classes: int) -> DatasetInfo:
+    builder = partial(load_toy2d, name, num_classes=num_classes)
+    return DatasetInfo(name, description, builder, "points", num_classes, 2, None, embedded=True)
+
+
+DATASETS: Registry[DatasetInfo] = Registry("dataset", (
+    DatasetInfo("digits", "scikit-learn's 8x8 handwritten digits, 1797 images.", load_digits,
+                "image", 10, 1, 8, embedded=True),
+    DatasetInfo("shapes", "Synthetic segmentation: coloured shapes on textured backgrounds, borders ignored.",
+                load_shapes, "segmentation", 4, 3, 32, embedded=True, ignore_index=IGNORE_INDEX),
+    _toy2d("blobs", "2-D Gaussian clusters.", 3),
+    _toy2d("moons", "Two interleaved 2-D half circles.", 2),
+    _toy2d("spirals", "Interleaved 2-D spiral arms.", 3),
+    _torchvision("mnist", "Handwritten digits, 28x28 grey.", 10, 1, 28),
+    _torchvision("fashion_mnist", "Zalando clothing images, 28x28 grey.", 10, 1, 28),
+    _torchvision("cifar10", "CIFAR-10, 32x32 colour, 10 classes.", 10, 3, 32),
+    _torchvision("cifar100", "CIFAR-100, 32x32 colour, 100 classes.", 100, 3, 32),
+    _torchvision("svhn", "Street View house numbers, 32x32 colour.", 10, 3, 32),
+    DatasetInfo("voc", "Pascal VOC 2012 segmentation, resized to squares (128 by default).",
+                partial(load_torchvision_dataset, "voc"), "segmentation", 21, 3, 128, embedded=False,
+                ignore_index=IGNORE_INDEX),
+))
 
 
 def available_datasets() -> list[str]:
@@ -58,26 +82,23 @@ def available_datasets() -> list[str]:
     return list(DATASETS)
 
 
+def dataset_defaults(name: str) -> dict[str, Any]:
+    """``{option: default}`` of dataset ``name``, read from its loader's signature."""
+    return DATASETS.defaults(name)
+
+
 def load_dataset(name: str, *, seed: int = 0, **options: Any) -> tuple[TensorDataset, TensorDataset]:
     """``(train, test)`` datasets for ``name`` (see ``DATASETS``).
 
-    ``options`` go to the underlying loader: ``load_digits(test_fraction)``,
-    ``make_shapes(n_images, image_size, num_classes, max_objects, ignore_border)`` (test set:
-    a quarter as many images, at least 16), ``make_toy2d(n_samples, num_classes, noise)`` or
-    ``load_torchvision_dataset(root, image_size, timeout)``. Generated test sets use
-    ``seed + 1``, so they never repeat the training samples.
+    ``options`` go to the record's loader and are checked against its signature first
+    (``dataset_defaults(name)`` lists them): ``load_digits(test_fraction)``,
+    ``load_shapes(n_images, image_size, num_classes, max_objects, ignore_border)``,
+    ``load_toy2d(n_samples, num_classes, noise)`` or ``load_torchvision_dataset(root,
+    image_size, timeout)``. ``seed`` draws the generated sets (their test sets use
+    ``seed + 1``) and the digits split; the torchvision sets have fixed splits and ignore it.
+    An unknown name or option raises ``ValueError``; errors inside a loader are its own.
     """
-    if name not in DATASETS:
-        raise ValueError(f"name: unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
-    try:
-        if name == "digits":
-            return load_digits(seed=seed, **options)
-        if name == "shapes":
-            n_images = options.pop("n_images", 256)
-            return (make_shapes(n_images, seed=seed, **options),
-                    make_shapes(max(16, n_images // 4), seed=seed + 1, **options))
-        if DATASETS[name].kind == "points":
-            return make_toy2d(name, seed=seed, **options), make_toy2d(name, seed=seed + 1, **options)
-    except TypeError as error:
-        raise ValueError(f"options: {error}") from error
-    return load_torchvision_dataset(name, **options)
+    info = DATASETS.check(name, options)
+    if "seed" in builder_options(info.builder):
+        options["seed"] = seed
+    return info.builder(**options)

@@ -3,7 +3,8 @@
 Each image holds 1..``max_objects`` shapes of random class, size, position and colour
 (colour carries no class information: only the outline does), painted in order so later
 shapes cover earlier ones. The per-pixel target is the shape class (background = 0);
-pixels on a boundary between two labels get ``IGNORE_INDEX`` (255), as in Pascal VOC.
+pixels on a boundary between two labels get ``IGNORE_INDEX`` (-100, the losses' and
+metrics' default), the role VOC's 255 plays in Pascal VOC.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
+from hemlab.sentinels import IGNORE_INDEX
+
 SHAPE_NAMES: tuple[str, ...] = ("background", "circle", "square", "triangle", "diamond", "cross", "ring")
-IGNORE_INDEX = 255
 
 
 def _shape_mask(shape: str, dx: Tensor, dy: Tensor, radius: float) -> Tensor:
@@ -55,7 +57,8 @@ def make_shapes(
     """A seeded segmentation set of ``n_images`` RGB images and per-pixel labels.
 
     Returns a ``TensorDataset`` of images ``(N, 3, S, S)`` float32 in [0, 1] and labels
-    ``(N, S, S)`` int64 in ``0..num_classes-1`` or 255, with ``S = image_size``.
+    ``(N, S, S)`` int64 in ``0..num_classes-1`` or ``IGNORE_INDEX`` (-100) on object borders
+    (unless ``ignore_border=False``), with ``S = image_size``.
     ``num_classes`` counts the background: 4 gives background, circle, square, triangle
     (the first ``num_classes`` entries of ``SHAPE_NAMES``, at most 7).
     """
@@ -93,3 +96,19 @@ def make_shapes(
     if ignore_border:
         labels[boundary_mask(labels)] = IGNORE_INDEX
     return TensorDataset(images.clamp_(0.0, 1.0), labels)
+
+
+def load_shapes(
+    n_images: int = 256,
+    image_size: int = 32,
+    num_classes: int = 4,
+    max_objects: int = 3,
+    *,
+    ignore_border: bool = True,
+    seed: int = 0,
+) -> tuple[TensorDataset, TensorDataset]:
+    """``(train, test)`` shapes sets: ``n_images`` training images drawn with ``seed``, and a
+    test set a quarter as large (at least 16) drawn with ``seed + 1``, so it never repeats them."""
+    options = dict(image_size=image_size, num_classes=num_classes, max_objects=max_objects, ignore_border=ignore_border)
+    return (make_shapes(n_images, seed=seed, **options),
+            make_shapes(max(16, n_images // 4), seed=seed + 1, **options))

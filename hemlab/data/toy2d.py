@@ -56,3 +56,11 @@ def make_toy2d(
         points, labels = _spirals(n_samples, num_classes, 0.2 if noise is None else noise, np.random.default_rng(seed))
     points = (points - points.mean(axis=0)) / points.std(axis=0)
     return TensorDataset(torch.as_tensor(points, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.long))
+
+
+def load_toy2d(
+    name: str, n_samples: int = 600, *, num_classes: int = 3, noise: float | None = None, seed: int = 0
+) -> tuple[TensorDataset, TensorDataset]:
+    """``(train, test)`` toy sets of ``n_samples`` each, drawn with ``seed`` and ``seed + 1``."""
+    options = dict(num_classes=num_classes, noise=noise)
+    return make_toy2d(name, n_samples, seed=seed, **options), make_toy2d(name, n_samples, seed=seed + 1, **options)

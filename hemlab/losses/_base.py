@@ -3,71 +3,85 @@
 Layout: logits ``(N, C)`` or dense ``(N, C, d1, ...)``; target ``(N,)`` or ``(N, d1, ...)``
 of integer class indices. The class dimension is always dim 1, so dense input is never
 copied into a flat layout. A *position* is one sample (or one pixel).
+
+Checks never stall a device. Shapes, dtypes and devices are always checked. Values (a
+target in range, a finite per-class margin) are checked only where they live on the CPU,
+where reading them is cheap: on CUDA (or MPS) reading a value on the host waits for the
+device at every call and stalls the training step. There an out-of-range target is caught
+by torch's own indexing kernels (a device-side assert) instead of hemlab's message, and
+``reduction="mean"`` divides by a count kept on the device.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
 
+from hemlab.registry import Record
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
-@dataclass(frozen=True)
-class LossInfo:
-    """A small metadata record per loss, read by the factory, docs, notebooks and tests.
+OUTPUTS = ("classification", "segmentation")
 
-    ``defaults`` holds the loss's hyper-parameters and their default values;
-    ``required`` the arguments without a default (e.g. ``class_counts``).
+
+@dataclass(frozen=True)
+class LossInfo(Record):
+    """The record of a loss, read by the factory, docs, notebooks and tests.
+
+    ``builder`` is the ``nn.Module`` twin; its signature holds the hyper-parameters and their
+    defaults (``defaults``, ``required``, ``options``), which the record does not repeat.
+    ``outputs`` says which model outputs the loss supports: ``"classification"`` (logits
+    ``(N, C)``) and/or ``"segmentation"`` (dense logits ``(N, C, d1, ...)``).
     """
 
-    name: str
     title: str
-    description: str
     function: Callable[..., Tensor]
-    module: type
-    tasks: tuple[str, ...]
+    outputs: tuple[str, ...]
     reference: str
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:
-    """Raise a clear ``TypeError``/``ValueError`` unless ``logits`` and ``target`` fit together."""
+    """Raise a clear ``TypeError``/``ValueError`` unless ``logits`` and ``target`` fit together.
+
+    Shapes, dtypes and devices only: nothing here reads tensor values.
+    """
     if not isinstance(logits, Tensor):
         raise TypeError(f"{loss_name}: logits must be a torch.Tensor, got {type(logits).__name__}")
     if not isinstance(target, Tensor):
         raise TypeError(f"{loss_name}: target must be a torch.Tensor of class indices, got {type(target).__name__}")
-    if not logits.is_floating_point():
-        raise TypeError(f"{loss_name}: logits must be a floating-point tensor, got dtype {logits.dtype}")
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+    logits_dtype, target_dtype = logits.dtype, target.dtype
+    if not logits_dtype.is_floating_point:
+        raise TypeError(f"{loss_name}: logits must be a floating-point tensor, got dtype {logits_dtype}")
+    if target_dtype.is_floating_point or target_dtype.is_complex or target_dtype == torch.bool:
         raise TypeError(
-            f"{loss_name}: target must hold integer class indices (torch.long), got dtype {target.dtype}; "
+            f"{loss_name}: target must hold integer class indices (torch.long), got dtype {target_dtype}; "
             "probabilities or one-hot targets are not supported"
         )
-    if logits.ndim < 2:
+    logits_shape, target_shape = logits.shape, target.shape
+    if len(logits_shape) < 2:
         raise ValueError(
-            f"{loss_name}: logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits.shape)}"
+            f"{loss_name}: logits must have shape (N, C) or (N, C, d1, ...), got {tuple(logits_shape)}"
         )
-    if target.ndim != logits.ndim - 1:
+    if len(target_shape) != len(logits_shape) - 1:
         raise ValueError(
             f"{loss_name}: target must have one dimension fewer than logits (the class dim 1 removed): "
-            f"logits {tuple(logits.shape)} expects target of shape "
-            f"{(logits.shape[0], *logits.shape[2:])}, got {tuple(target.shape)}"
+            f"logits {tuple(logits_shape)} expects target of shape "
+            f"{(logits_shape[0], *logits_shape[2:])}, got {tuple(target_shape)}"
         )
-    if target.shape[0] != logits.shape[0]:
+    if target_shape[0] != logits_shape[0]:
         raise ValueError(
-            f"{loss_name}: target batch size {target.shape[0]} does not match logits batch size {logits.shape[0]}"
+            f"{loss_name}: target batch size {target_shape[0]} does not match logits batch size {logits_shape[0]}"
         )
-    if target.shape[1:] != logits.shape[2:]:
+    if len(target_shape) > 1 and target_shape[1:] != logits_shape[2:]:
         raise ValueError(
-            f"{loss_name}: target spatial shape {tuple(target.shape[1:])} does not match "
-            f"logits spatial shape {tuple(logits.shape[2:])}"
+            f"{loss_name}: target spatial shape {tuple(target_shape[1:])} does not match "
+            f"logits spatial shape {tuple(logits_shape[2:])}"
         )
-    if logits.shape[1] < 1:
-        raise ValueError(f"{loss_name}: logits need at least one class along dim 1, got shape {tuple(logits.shape)}")
+    if logits_shape[1] < 1:
+        raise ValueError(f"{loss_name}: logits need at least one class along dim 1, got shape {tuple(logits_shape)}")
     if logits.device != target.device:
         raise ValueError(f"{loss_name}: logits are on {logits.device} but target is on {target.device}")
 
@@ -80,12 +94,17 @@ def check_reduction(reduction: str, loss_name: str) -> None:
 def valid_positions(target: Tensor, num_classes: int, ignore_index: int, loss_name: str) -> Tensor | None:
     """Mask of positions that take part (target != ``ignore_index``), or ``None`` when all do.
 
-    Raises ``ValueError`` for a target outside ``[0, num_classes)`` that is not ``ignore_index``.
-    One reduction (``aminmax``) covers the common case of clean targets.
+    On the CPU, raises ``ValueError`` for a target outside ``[0, num_classes)`` that is not
+    ``ignore_index``; one reduction (``aminmax``) covers the common case of clean targets,
+    which return ``None``. On an accelerator it never reads values on the host and always
+    returns the mask (see the module docstring: values are checked on the CPU only).
     """
+    if not target.is_cpu:
+        return target != ignore_index
     if target.numel() == 0:
         return None
-    low, high = (value.item() for value in torch.aminmax(target))
+    low, high = torch.aminmax(target)
+    low, high = low.item(), high.item()
     if low >= 0 and high < num_classes and not low <= ignore_index <= high:
         return None
     valid = target != ignore_index
@@ -104,6 +123,12 @@ def safe_target(target: Tensor, valid: Tensor | None) -> Tensor:
     return target if valid is None else torch.where(valid, target, torch.zeros_like(target))
 
 
+def mean_divisor(valid: Tensor | None, count: int) -> Tensor | int:
+    """``max(1, number of valid positions)``: a tensor (no host sync) when ``valid`` is a mask,
+    else ``max(1, count)`` with ``count`` the number of positions."""
+    return max(count, 1) if valid is None else valid.sum().clamp_min(1)
+
+
 def reduce_positions(per_position: Tensor, valid: Tensor | None, reduction: str) -> Tensor:
     """Reduce per-position losses; ignored positions count as 0 and are left out of the mean.
 
@@ -117,8 +142,7 @@ def reduce_positions(per_position: Tensor, valid: Tensor | None, reduction: str)
     total = per_position.sum()
     if reduction == "sum":
         return total
-    count = per_position.numel() if valid is None else int(valid.sum())
-    return total / max(count, 1)
+    return total / mean_divisor(valid, per_position.numel())
 
 
 def class_vector(
@@ -127,23 +151,31 @@ def class_vector(
     """Turn a per-class hyper-parameter into a float tensor of length ``num_classes`` on ``like``'s device.
 
     ``positive=True`` demands values > 0, otherwise >= 0; non-finite values are refused.
+    Values are checked when they are on the CPU (a list, a float, a CPU tensor); a tensor
+    already on an accelerator is checked for its shape only (see the module docstring).
     """
     vector = torch.as_tensor(values).detach()
     if vector.is_complex() or vector.dtype == torch.bool:
         raise TypeError(f"{loss_name}: {argument} must hold real numbers, got dtype {vector.dtype}")
-    vector = vector.to(torch.float64)
     if vector.ndim != 1 or vector.numel() != num_classes:
         raise ValueError(
             f"{loss_name}: {argument} must be a 1-D tensor of length C={num_classes}, got shape {tuple(vector.shape)}"
         )
-    if not bool(torch.isfinite(vector).all()):
-        raise ValueError(f"{loss_name}: {argument} must be finite, got {vector.tolist()[:10]}")
-    if positive and bool((vector <= 0).any()):
-        raise ValueError(f"{loss_name}: {argument} must be > 0 for every class, got {vector.tolist()[:10]}")
-    if not positive and bool((vector < 0).any()):
-        raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {vector.tolist()[:10]}")
+    if vector.is_cpu:
+        check_class_values(vector, argument, loss_name, positive=positive)
     dtype = like.dtype if like.is_floating_point() else torch.float32
     return vector.to(device=like.device, dtype=dtype)
+
+
+def check_class_values(vector: Tensor, argument: str, loss_name: str, *, positive: bool) -> None:
+    """Raise ``ValueError`` unless every entry of ``vector`` is finite and > 0 (``positive``) or >= 0."""
+    as_float = vector.to(torch.float64)
+    if not bool(torch.isfinite(as_float).all()):
+        raise ValueError(f"{loss_name}: {argument} must be finite, got {as_float.tolist()[:10]}")
+    if positive and bool((as_float <= 0).any()):
+        raise ValueError(f"{loss_name}: {argument} must be > 0 for every class, got {as_float.tolist()[:10]}")
+    if not positive and bool((as_float < 0).any()):
+        raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {as_float.tolist()[:10]}")
 
 
 def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
@@ -164,6 +196,11 @@ def compute_dtype(logits: Tensor) -> Tensor:
     return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
 
 
+def in_dtype_of(loss: Tensor, logits: Tensor) -> Tensor:
+    """``loss`` cast back to ``logits.dtype`` (no copy, and no cost, when it already is)."""
+    return loss if loss.dtype == logits.dtype else loss.to(logits.dtype)
+
+
 class LossModule(nn.Module):
     """Base of the ``nn.Module`` twins: ``forward`` calls the functional loss with what is stored.
 
@@ -178,13 +215,14 @@ class LossModule(nn.Module):
     def __init__(self, *, ignore_index: int, reduction: str | None = None) -> None:
         super().__init__()
         self.ignore_index = ignore_index
+        self._keyword_names = self.arguments + ("ignore_index",)
         if reduction is not None:
             check_reduction(reduction, type(self).__name__)
             self.reduction = reduction
+            self._keyword_names += ("reduction",)
 
     def _keywords(self) -> dict[str, Any]:
-        names = self.arguments + ("ignore_index",) + (("reduction",) if hasattr(self, "reduction") else ())
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in self._keyword_names}
 
     def forward(self, logits: Tensor, target: Tensor) -> Tensor:
         return self.loss_function(logits, target, **self._keywords())

@@ -13,23 +13,36 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from hemlab.losses._base import LossModule, check_inputs, check_scalar, compute_dtype, safe_target, valid_positions
+from hemlab.losses._base import (
+    LossModule,
+    check_inputs,
+    check_scalar,
+    compute_dtype,
+    in_dtype_of,
+    safe_target,
+    valid_positions,
+)
+from hemlab.sentinels import IGNORE_INDEX
 
 NAME = "dice_loss"
 
 
-def dice_loss(logits: Tensor, target: Tensor, *, smooth: float = 1.0, ignore_index: int = -100) -> Tensor:
+def dice_loss(logits: Tensor, target: Tensor, *, smooth: float = 1.0, ignore_index: int = IGNORE_INDEX) -> Tensor:
     """Soft Dice loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target`` ``(N[, d1, ...])``.
 
-    Returns a scalar in ``logits.dtype``; all-ignored input gives 0 (with a gradient of 0).
+    With ``p = softmax(z)`` over the classes, ``g`` the one-hot target and sums over every
+    valid position of the batch: ``L = 1 - (1/C) sum_c (2 sum p_c g_c + s) / (sum p_c + sum g_c + s)``,
+    ``s = smooth``.
+
+    Returns a scalar in ``logits.dtype``; empty or all-ignored input gives 0 (with a gradient of 0).
     """
     check_inputs(logits, target, NAME)
     smooth = check_scalar(smooth, "smooth", NAME)
     num_classes = logits.shape[1]
     valid = valid_positions(target, num_classes, ignore_index, NAME)
     work = compute_dtype(logits)
-    if work.numel() == 0 or (valid is not None and not bool(valid.any())):
-        return work.flatten()[:0].sum().to(logits.dtype)
+    if work.numel() == 0:
+        return in_dtype_of(work.sum(), logits)
     probabilities = torch.softmax(work, dim=1)
     one_hot = torch.zeros_like(probabilities).scatter_(1, safe_target(target, valid).unsqueeze(1), 1.0)
     if valid is not None:
@@ -42,7 +55,11 @@ def dice_loss(logits: Tensor, target: Tensor, *, smooth: float = 1.0, ignore_ind
     if smooth == 0.0:
         denominator = denominator.clamp_min(torch.finfo(work.dtype).tiny)
     dice = (2.0 * intersection + smooth) / (denominator + smooth)
-    return (1.0 - dice.mean()).to(logits.dtype)
+    loss = 1.0 - dice.mean()
+    if valid is not None:
+        # All positions ignored: an exact 0 with a zero gradient, decided without a host sync.
+        loss = loss * valid.any()
+    return in_dtype_of(loss, logits)
 
 
 class DiceLoss(LossModule):
@@ -51,6 +68,6 @@ class DiceLoss(LossModule):
     loss_function = staticmethod(dice_loss)
     arguments = ("smooth",)
 
-    def __init__(self, *, smooth: float = 1.0, ignore_index: int = -100) -> None:
+    def __init__(self, *, smooth: float = 1.0, ignore_index: int = IGNORE_INDEX) -> None:
         super().__init__(ignore_index=ignore_index)
         self.smooth = check_scalar(smooth, "smooth", NAME)

@@ -18,18 +18,23 @@ from hemlab.losses._base import (
     check_reduction,
     check_scalar,
     compute_dtype,
+    in_dtype_of,
     reduce_positions,
     safe_target,
     valid_positions,
 )
+from hemlab.sentinels import IGNORE_INDEX
 
 NAME = "focal_loss"
 
 
 def focal_loss(
-    logits: Tensor, target: Tensor, gamma: float = 2.0, *, ignore_index: int = -100, reduction: str = "mean"
+    logits: Tensor, target: Tensor, gamma: float = 2.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """Focal loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target`` ``(N[, d1, ...])``.
+
+    Per position ``L = -(1 - p_y) ** gamma * log p_y`` with ``p = softmax(z)``; ``gamma = 0``
+    is cross-entropy.
 
     ``gamma >= 0``; ``reduction`` as for cross-entropy (mean over valid positions).
     """
@@ -43,7 +48,7 @@ def focal_loss(
     one_minus_p = (-torch.expm1(log_p)).clamp_min(torch.finfo(work.dtype).tiny)
     modulation = one_minus_p.pow(gamma) if gamma != 0.0 else 1.0
     per_position = -modulation * log_p
-    return reduce_positions(per_position, valid, reduction).to(logits.dtype)
+    return in_dtype_of(reduce_positions(per_position, valid, reduction), logits)
 
 
 class FocalLoss(LossModule):
@@ -52,6 +57,6 @@ class FocalLoss(LossModule):
     loss_function = staticmethod(focal_loss)
     arguments = ("gamma",)
 
-    def __init__(self, gamma: float = 2.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, gamma: float = 2.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.gamma = check_scalar(gamma, "gamma", NAME)

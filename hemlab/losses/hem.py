@@ -19,7 +19,8 @@ many positions are already solved; a position outside ``S`` gets exactly zero gr
 
 The forward and this analytic backward run in a custom autograd Function: about half the
 passes over the logits of a composition of torch ops, and at most two working tensors of
-the logits' size alive at once (``benchmarks/loss_speed.py`` measures both).
+the logits' size alive at once (``benchmarks/loss_speed.py`` measures both). The forward
+forms the gradient ``W`` itself, so the backward is a single product.
 
 Margin: the authors' reference code defaults to ``mu = 1``. A per-class tensor is also
 accepted (each position uses the margin of its true class); :func:`class_frequency_margins`
@@ -39,11 +40,14 @@ from hemlab.losses._base import (
     check_inputs,
     check_reduction,
     check_scalar,
+    check_class_values,
     compute_dtype,
+    in_dtype_of,
     safe_target,
     valid_positions,
 )
 from hemlab.losses._margin import check_margin, margin_module_state, position_margin
+from hemlab.sentinels import IGNORE_INDEX
 
 EPS = 1e-6
 NAME = "hem_loss"
@@ -58,55 +62,57 @@ def _class_sum(values: Tensor, ones: Tensor) -> Tensor:
     return values @ ones if values.ndim == 2 else values.sum(dim=1)
 
 
+def _class_mean_plus(values: Tensor, ones: Tensor, offset: float) -> Tensor:
+    """``offset + mean over the class dim 1`` (one ``addmv`` for 2-D input)."""
+    if values.ndim == 2:
+        return torch.addmv(values.new_full(values.shape[:1], offset), values, ones, alpha=1.0 / values.shape[1])
+    return values.mean(dim=1).add_(offset)
+
+
 class _HEMFunction(torch.autograd.Function):
     """Value and analytic gradient of HEM; class dim 1, any number of trailing dims.
 
-    It works with ``a = max(z, s)``, ``s = z_y - mu``, and ``a_y = s``: then ``e_j = a_j - s``,
-    the threshold test ``e_j >= t`` reads ``a_j >= mean_j a_j``, and ``sum_{K} e_j =
-    sum_{K} a_j - |K| s``. That saves a pass over the logits against forming ``e`` first.
+    The forward also builds the gradient of the loss with respect to the logits (``W``,
+    shaped like them), so the backward is one product with the incoming gradient. Every
+    step is one torch call: on small inputs each call costs about as much as a pass.
     """
 
     @staticmethod
-    def forward(ctx: Any, logits: Tensor, target: Tensor, shift: Tensor, valid: Tensor | None,
+    def forward(ctx: Any, logits: Tensor, target: Tensor, margin: float | Tensor, valid: Tensor | None,
                 reduction: str) -> Tensor:
-        # shift = z_y - mu per position, shaped (N, 1, d1, ...). Scalars are applied in
-        # place: on small inputs each Python-number operation costs as much as a pass.
         index = target.unsqueeze(1)
-        ones = logits.new_ones(logits.shape[1])
-        shifted = torch.clamp(logits, min=shift).scatter_(1, index, shift)
-        threshold = _class_sum(shifted, ones).div_(logits.shape[1])
-        position_shift = shift.squeeze(1)
-        no_error = threshold <= position_shift
+        num_classes = logits.shape[1]
+        ones = logits.new_ones(num_classes)
+        # s = z_y - mu per position, shaped (N, 1, d1, ...); e_j = max(0, z_j - s), e_y = 0.
+        shift = logits.gather(1, index).sub_(position_margin(margin, target, logits.dtype))
+        errors = torch.sub(logits, shift).clamp_min_(0.0).scatter_(1, index, 0.0)
+        # Threshold t = mean_j e_j plus the smallest normal number, so that ``e_j >= t`` also
+        # demands e_j > 0 (a position without error keeps nothing).
+        threshold = _class_mean_plus(errors, ones, torch.finfo(logits.dtype).tiny)
         if valid is not None:
-            no_error |= ~valid
-        # No error (or an ignored position): a NaN threshold keeps no class, as ``>=`` is false.
-        threshold.masked_fill_(no_error, math.nan)
+            # An ignored position keeps nothing either: ``>=`` a NaN is false.
+            threshold.masked_fill_(~valid, math.nan)
         # The kept mask as 0/1 floats, written directly (no bool tensor to convert later).
-        kept = torch.ge(shifted, threshold.unsqueeze(1), out=torch.empty_like(shifted))
+        kept = torch.ge(errors, threshold.unsqueeze(1), out=torch.empty_like(errors))
         kept_count = _class_sum(kept, ones)
-        inverse_count = kept_count.add(EPS).reciprocal_()
-        per_position = torch.addcmul(_class_sum(shifted.mul_(kept), ones), kept_count, position_shift, value=-1.0)
-        # Kept a_j exceed s, so this is >= 0 but for rounding in the subtraction; clamp it.
-        per_position.mul_(inverse_count).clamp_min_(0.0)
+        weight = kept_count.add(EPS).reciprocal_()
         if reduction == "mean":
-            # per_position >= 0, so its signs count the positions still in error.
-            scale = per_position.sign().sum().add_(EPS).reciprocal_()
-            inverse_count.mul_(scale)
-        # d loss / d z_ij = g * inverse_count_i for kept j;  d loss / d z_iy = -g * |K_i| * inverse_count_i.
-        ctx.save_for_backward(kept, index, inverse_count, kept_count.mul_(inverse_count).neg_())
-        if reduction == "none":
-            return per_position
-        if reduction == "sum":
-            return per_position.sum()
-        return per_position.sum().mul_(scale)
+            # A position is in error (in S) exactly when it keeps a class.
+            weight.div_(kept_count.sign().sum().add_(EPS))
+        # L_i = sum_K e_j / (eps + |K|), times 1 / (eps + |S|) for the mean.
+        per_position = _class_sum(errors.mul_(kept), ones).mul_(weight)
+        # d loss / d z_ij = g * weight_i for kept j;  d loss / d z_iy = -g * |K_i| * weight_i.
+        gradient = kept.scatter_(1, index, kept_count.neg_().unsqueeze(1)).mul_(weight.unsqueeze(1))
+        ctx.save_for_backward(gradient)
+        ctx.per_position_gradient = reduction == "none"
+        return per_position if reduction == "none" else per_position.sum()
 
     @staticmethod
     def backward(ctx: Any, grad_output: Tensor):
-        kept, index, weight, true_weight = ctx.saved_tensors
+        (gradient,) = ctx.saved_tensors
         # grad_output has the target's shape for reduction="none", else it is a scalar.
-        grad = kept * (grad_output * weight).unsqueeze(1)
-        grad.scatter_(1, index, (grad_output * true_weight).unsqueeze(1))
-        return grad, None, None, None, None
+        scale = grad_output.unsqueeze(1) if ctx.per_position_gradient else grad_output
+        return gradient * scale, None, None, None, None
 
 
 def hem_loss(
@@ -114,10 +120,20 @@ def hem_loss(
     target: Tensor,
     margin: float | Tensor = 1.0,
     *,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
 ) -> Tensor:
     """HEM loss of ``logits`` ``(N, C)`` or ``(N, C, d1, ...)`` for integer ``target`` ``(N,)`` or ``(N, d1, ...)``.
+
+    Per position, with true class ``y`` and margin ``mu``::
+
+        e_j = max(0, z_j - z_y + mu)  (j != y),  e_y = 0     hinge errors
+        t   = (1/C) sum_j e_j                              threshold (no gradient)
+        K   = {j : e_j >= t, e_j > 0}                      the high errors kept
+        L   = sum_{j in K} e_j / (1e-6 + |K|)
+
+    and ``loss = sum_i L_i / (1e-6 + |S|)`` over the positions ``S = {i : L_i > 0}`` still in
+    error (Spratling & Schuett, arXiv 2501.12191; the module docstring has the gradient).
 
     Args:
         margin: ``mu >= 0``, a float or a 1-D tensor of length ``C`` (each position uses
@@ -134,11 +150,8 @@ def hem_loss(
     num_classes = logits.shape[1]
     margin = check_margin(margin, num_classes, logits, NAME)
     valid = valid_positions(target, num_classes, ignore_index, NAME)
-    target = safe_target(target, valid)
-    work = compute_dtype(logits)
-    shift = work.detach().gather(1, target.unsqueeze(1)) - position_margin(margin, target, work.dtype)
-    loss = _HEMFunction.apply(work, target, shift, valid, reduction)
-    return loss.to(logits.dtype)
+    loss = _HEMFunction.apply(compute_dtype(logits), safe_target(target, valid), margin, valid, reduction)
+    return in_dtype_of(loss, logits)
 
 
 def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 2000.0) -> Tensor:
@@ -154,8 +167,7 @@ def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 200
     counts = torch.as_tensor(class_counts, dtype=torch.float32)
     if counts.ndim != 1 or counts.numel() == 0:
         raise ValueError(f"class_frequency_margins: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
-    if bool((counts <= 0).any()) or not bool(torch.isfinite(counts).all()):
-        raise ValueError(f"class_frequency_margins: every class count must be a finite number > 0, got {counts.tolist()[:10]}")
+    check_class_values(counts, "class_counts", "class_frequency_margins", positive=True)
     check_scalar(scale, "scale", "class_frequency_margins", strict=True)
     return torch.sqrt(scale / (counts.numel() * counts))
 
@@ -166,6 +178,6 @@ class HEMLoss(LossModule):
     loss_function = staticmethod(hem_loss)
     arguments = ("margin",)
 
-    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
         margin_module_state(self, margin, NAME)

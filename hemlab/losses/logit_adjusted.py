@@ -18,11 +18,13 @@ from hemlab.losses._base import (
     check_inputs,
     check_reduction,
     check_scalar,
+    check_class_values,
     class_vector,
     compute_dtype,
-    reduce_positions,
+    in_dtype_of,
 )
-from hemlab.losses.cross_entropy import per_position_cross_entropy
+from hemlab.losses.cross_entropy import reduced_cross_entropy
+from hemlab.sentinels import IGNORE_INDEX
 
 NAME = "logit_adjusted_loss"
 
@@ -39,10 +41,12 @@ def logit_adjusted_loss(
     class_counts: Tensor | Sequence[float],
     tau: float = 1.0,
     *,
-    ignore_index: int = -100,
+    ignore_index: int = IGNORE_INDEX,
     reduction: str = "mean",
 ) -> Tensor:
     """Logit-adjusted loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target``.
+
+    Per position ``L = CE(z + tau * log(pi), y)`` with class priors ``pi_c = n_c / sum_k n_k``.
 
     ``class_counts`` ``(C,)``: training samples per class (all > 0); ``tau >= 0`` scales the
     adjustment (0 gives plain cross-entropy). ``reduction`` as for cross-entropy.
@@ -54,8 +58,7 @@ def logit_adjusted_loss(
     log_priors = log_class_priors(class_counts, work.shape[1], work).to(work.dtype)
     shape = (1, -1) + (1,) * (work.ndim - 2)
     adjusted = work + tau * log_priors.view(shape)
-    per_position, valid = per_position_cross_entropy(adjusted, target, ignore_index, NAME)
-    return reduce_positions(per_position, valid, reduction).to(logits.dtype)
+    return in_dtype_of(reduced_cross_entropy(adjusted, target, ignore_index, reduction, NAME), logits)
 
 
 class LogitAdjustedLoss(LossModule):
@@ -69,9 +72,13 @@ class LogitAdjustedLoss(LossModule):
         class_counts: Tensor | Sequence[float],
         tau: float = 1.0,
         *,
-        ignore_index: int = -100,
+        ignore_index: int = IGNORE_INDEX,
         reduction: str = "mean",
     ) -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        self.register_buffer("class_counts", torch.as_tensor(class_counts, dtype=torch.float32))
+        counts = torch.as_tensor(class_counts, dtype=torch.float32)
+        if counts.ndim != 1 or counts.numel() == 0:
+            raise ValueError(f"{NAME}: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
+        check_class_values(counts, "class_counts", NAME, positive=True)
+        self.register_buffer("class_counts", counts)
         self.tau = check_scalar(tau, "tau", NAME)

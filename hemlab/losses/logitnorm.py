@@ -20,9 +20,10 @@ from hemlab.losses._base import (
     check_reduction,
     check_scalar,
     compute_dtype,
-    reduce_positions,
+    in_dtype_of,
 )
-from hemlab.losses.cross_entropy import per_position_cross_entropy
+from hemlab.losses.cross_entropy import reduced_cross_entropy
+from hemlab.sentinels import IGNORE_INDEX
 
 NAME = "logitnorm_loss"
 NORM_EPS = 1e-7
@@ -37,9 +38,11 @@ def normalise_logits(logits: Tensor, tau: float) -> Tensor:
 
 
 def logitnorm_loss(
-    logits: Tensor, target: Tensor, tau: float = 0.04, *, ignore_index: int = -100, reduction: str = "mean"
+    logits: Tensor, target: Tensor, tau: float = 0.04, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
 ) -> Tensor:
     """LogitNorm loss of ``logits`` ``(N, C[, d1, ...])`` for integer ``target`` ``(N[, d1, ...])``.
+
+    Per position ``L = CE(z / (tau * (||z||_2 + 1e-7)), y)``, the norm over the classes.
 
     ``tau > 0`` is the temperature; ``reduction`` as for cross-entropy.
     """
@@ -47,8 +50,7 @@ def logitnorm_loss(
     check_reduction(reduction, NAME)
     tau = check_scalar(tau, "tau", NAME, strict=True)
     normalised = normalise_logits(compute_dtype(logits), tau)
-    per_position, valid = per_position_cross_entropy(normalised, target, ignore_index, NAME)
-    return reduce_positions(per_position, valid, reduction).to(logits.dtype)
+    return in_dtype_of(reduced_cross_entropy(normalised, target, ignore_index, reduction, NAME), logits)
 
 
 class LogitNormLoss(LossModule):
@@ -57,6 +59,6 @@ class LogitNormLoss(LossModule):
     loss_function = staticmethod(logitnorm_loss)
     arguments = ("tau",)
 
-    def __init__(self, tau: float = 0.04, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+    def __init__(self, tau: float = 0.04, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
         self.tau = check_scalar(tau, "tau", NAME, strict=True)

@@ -1,8 +1,12 @@
-"""Evaluation metrics for every hemlab task (see docs/design.md section 2 for the contract).
+"""Evaluation metrics for every hemlab task; docs/conventions.md states their conventions.
 
-- ``ood``: :func:`ood_scores`, :func:`ood_metrics` (AUROC, AUPR-IN, AUPR-OUT, FPR95);
-- ``continual``: :func:`continual_metrics` (average accuracy, forgetting, backward transfer);
-- ``segmentation``: :func:`segmentation_metrics` (mIoU, pixel accuracy) and its confusion-matrix parts;
+Result keys are snake_case, fit for table columns:
+
+- ``ood``: :func:`ood_scores` (higher = more likely known), :func:`ood_metrics`
+  (``auroc``, ``aupr_in``, ``aupr_out``, ``fpr95``);
+- ``continual``: :func:`continual_metrics` (``average_accuracy``, ``forgetting``, ``bwt``);
+- ``segmentation``: :func:`segmentation_metrics` (``miou``, ``pixel_accuracy``) and its
+  confusion-matrix parts;
 - ``classification``: :func:`accuracy`, :func:`per_class_accuracy`, :func:`balanced_accuracy`,
   :func:`shot_accuracy`;
 - ``calibration``: :func:`expected_calibration_error`;

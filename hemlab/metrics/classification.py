@@ -13,16 +13,19 @@ import math
 import torch
 
 from hemlab.metrics._inputs import ArrayLike, as_tensor, check_logits, predictions_and_targets
+from hemlab.sentinels import IGNORE_INDEX
 
 
-def accuracy(logits_or_preds: ArrayLike, targets: ArrayLike, *, ignore_index: int | None = None) -> float:
+def accuracy(
+    logits_or_preds: ArrayLike, targets: ArrayLike, *, ignore_index: int | None = IGNORE_INDEX
+) -> float:
     """Fraction of samples (positions) whose predicted class equals the target.
 
     Args:
         logits_or_preds: logits ``(N, C, *)`` or predicted class indices ``(N, *)``.
         targets: class indices ``(N, *)``.
-        ignore_index: positions with this target (e.g. -100, or 255 on segmentation borders)
-            are not scored; NaN when none is left.
+        ignore_index: positions with this target are not scored (default ``IGNORE_INDEX``,
+            -100, as the losses; ``None`` scores every position); NaN when none is left.
     """
     if ignore_index is not None:
         scores, labels = as_tensor(logits_or_preds, "logits_or_preds"), as_tensor(targets, "targets")

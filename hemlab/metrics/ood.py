@@ -8,6 +8,8 @@ Liu et al. 2020 (energy score); Davis & Goadrich 2006 (precision-recall curves).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -19,8 +21,11 @@ OOD_METHODS = ("msp", "maxlogit", "energy", "entropy")
 _FPR_TPR_PERCENT = 95
 
 
-def ood_scores(logits: torch.Tensor, method: str = "msp") -> torch.Tensor:
+def ood_scores(logits: torch.Tensor, method: str = "msp", *, temperature: float = 1.0) -> torch.Tensor:
     """Confidence that each sample is known, from its logits; higher = more likely in-distribution.
+
+    Every score is oriented the same way, **higher = more likely known**, so a detector
+    accepts a sample when its score is at least a threshold.
 
     Args:
         logits: ``(N, C)`` or dense ``(N, C, d1, ...)``; the class dimension is 1.
@@ -28,21 +33,28 @@ def ood_scores(logits: torch.Tensor, method: str = "msp") -> torch.Tensor:
 
             - ``"msp"``: maximum softmax probability, ``max_j softmax(z)_j``;
             - ``"maxlogit"``: maximum logit, ``max_j z_j``;
-            - ``"energy"``: negative free energy at temperature 1, ``logsumexp_j z_j``;
+            - ``"energy"``: negative free energy at temperature ``T``,
+              ``T * logsumexp_j (z_j / T)`` (Liu et al. 2020);
             - ``"entropy"``: negative entropy of the softmax, ``sum_j p_j log p_j``.
+        temperature: ``T > 0`` of the energy score (default 1); only ``"energy"`` takes one.
 
     Returns:
         ``(N,)`` (or ``(N, d1, ...)``) tensor of confidences, same dtype as ``logits``.
     """
     if method not in OOD_METHODS:
         raise ValueError(f"method: expected one of {', '.join(OOD_METHODS)}, got {method!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature: expected a finite number > 0, got {temperature!r}")
+    if temperature != 1.0 and method != "energy":
+        raise ValueError(f"temperature: only method='energy' takes a temperature, got temperature={temperature!r} "
+                         f"with method={method!r}")
     check_logits(logits)
     if method == "msp":
         return logits.softmax(dim=1).amax(dim=1)
     if method == "maxlogit":
         return logits.amax(dim=1)
     if method == "energy":
-        return logits.logsumexp(dim=1)
+        return logits.logsumexp(dim=1) if temperature == 1.0 else (logits / temperature).logsumexp(dim=1) * temperature
     log_probs = F.log_softmax(logits, dim=1)
     return (log_probs.exp() * log_probs).sum(dim=1)
 
@@ -90,13 +102,14 @@ def ood_metrics(id_conf: ArrayLike, ood_conf: ArrayLike) -> dict[str, float]:
     Returns:
         A dict with
 
-        - ``"AUROC"``: area under the ROC curve with ID as the positive class,
-          ``P(s_id > s_ood) + 0.5 P(s_id = s_ood)``; swapping the two arguments gives ``1 - AUROC``.
-        - ``"AUPR-IN"``: average precision with ID positive and score ``s``,
+        - ``"auroc"``: area under the ROC curve with ID as the positive class,
+          ``P(s_id > s_ood) + 0.5 P(s_id = s_ood)``; swapping the two arguments gives ``1 - auroc``.
+        - ``"aupr_in"``: average precision with ID positive and score ``s``, the step-wise
           ``sum_k (R_k - R_{k-1}) P_k`` over the distinct score thresholds (as scikit-learn's
-          ``average_precision_score``; no interpolation).
-        - ``"AUPR-OUT"``: the same with OOD positive and score ``-s``.
-        - ``"FPR95"``: fraction of OOD samples accepted at the threshold that accepts 95% of ID
+          ``average_precision_score``; no trapezoids, no interpolation).
+        - ``"aupr_out"``: the same with OOD positive and score ``-s``.
+        - ``"fpr95"``: false-positive rate at 95% true-positive rate, with **ID as the positive
+          class**: the fraction of OOD samples accepted at the threshold that accepts 95% of ID
           samples. A sample is accepted when ``s >= t``; ``t`` is the highest threshold accepting at
           least 95% of the ID samples, i.e. the ``ceil(0.95 * n_id)``-th largest ID score. Samples
           tied with ``t`` are accepted, ID and OOD alike (so the ID acceptance can exceed 95% when
@@ -107,8 +120,8 @@ def ood_metrics(id_conf: ArrayLike, ood_conf: ArrayLike) -> dict[str, float]:
     id_values = as_score_array(id_conf, "id_conf")
     ood_values = as_score_array(ood_conf, "ood_conf")
     return {
-        "AUROC": _auroc(id_values, ood_values),
-        "AUPR-IN": _average_precision(id_values, ood_values),
-        "AUPR-OUT": _average_precision(-ood_values, -id_values),
-        "FPR95": _fpr_at_95_tpr(id_values, ood_values),
+        "auroc": _auroc(id_values, ood_values),
+        "aupr_in": _average_precision(id_values, ood_values),
+        "aupr_out": _average_precision(-ood_values, -id_values),
+        "fpr95": _fpr_at_95_tpr(id_values, ood_values),
     }

@@ -1,7 +1,8 @@
 """Semantic-segmentation metrics from a dataset-level confusion matrix (Pascal VOC convention).
 
 Reference: Everingham et al. 2010 (Pascal VOC: per-class IoU ``TP / (TP + FP + FN)`` accumulated
-over the whole dataset, averaged over classes; label 255 marks pixels that are not scored).
+over the whole dataset, averaged over classes). Pixels whose target is ``ignore_index``
+(default ``IGNORE_INDEX = -100``; hemlab's VOC loader maps VOC's 255 to it) are not scored.
 """
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import torch
 from torchmetrics.functional.classification import multiclass_confusion_matrix
 
 from hemlab.metrics._inputs import ArrayLike, as_tensor
+from hemlab.sentinels import IGNORE_INDEX
 
 
 def segmentation_confusion_matrix(
-    pred: ArrayLike, target: ArrayLike, num_classes: int, ignore_index: int | None = 255
+    pred: ArrayLike, target: ArrayLike, num_classes: int, ignore_index: int | None = IGNORE_INDEX
 ) -> torch.Tensor:
     """Count ``(true class, predicted class)`` pairs over all scored pixels.
 
@@ -55,13 +57,17 @@ def segmentation_confusion_matrix(
     ).long()
 
 
-def segmentation_metrics_from_confusion(confusion: torch.Tensor) -> dict[str, float]:
+def segmentation_metrics_from_confusion(
+    confusion: torch.Tensor, *, ignore_index: int | None = None
+) -> dict[str, float]:
     """mIoU and pixel accuracy of a ``(C, C)`` confusion matrix (rows = true class, columns = prediction).
 
-    ``IoU_c = M[c, c] / (sum_p M[c, p] + sum_t M[t, c] - M[c, c])``; ``mIoU`` is the mean over the
+    ``IoU_c = M[c, c] / (sum_p M[c, p] + sum_t M[t, c] - M[c, c])``; ``miou`` is the mean over the
     classes whose union is non-empty, i.e. classes absent from both prediction and target are
-    left out of the mean (not counted as 0 or 1). ``pixel_accuracy = trace(M) / sum(M)``.
-    Both are NaN when no pixel was scored.
+    left out of the mean (not counted as 0 or 1). When ``ignore_index`` is a class id
+    (``0 <= ignore_index < C``) that class is left out of the mean too, as in torchmetrics'
+    ``multiclass_jaccard_index``: its pixels were not scored, so only its false positives
+    would count. ``pixel_accuracy = trace(M) / sum(M)``. Both are NaN when no pixel was scored.
     """
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
         raise ValueError(f"confusion: expected a square (C, C) matrix, got shape {tuple(confusion.shape)}")
@@ -69,26 +75,30 @@ def segmentation_metrics_from_confusion(confusion: torch.Tensor) -> dict[str, fl
     true_positives = counts.diagonal()
     union = counts.sum(dim=1) + counts.sum(dim=0) - true_positives
     present = union > 0
+    if ignore_index is not None and 0 <= ignore_index < len(present):
+        present[ignore_index] = False
     total = counts.sum()
     return {
-        "mIoU": float((true_positives[present] / union[present]).mean()) if present.any() else float("nan"),
+        "miou": float((true_positives[present] / union[present]).mean()) if present.any() else float("nan"),
         "pixel_accuracy": float(true_positives.sum() / total) if total > 0 else float("nan"),
     }
 
 
 def segmentation_metrics(
-    pred: ArrayLike, target: ArrayLike, num_classes: int, ignore_index: int | None = 255
+    pred: ArrayLike, target: ArrayLike, num_classes: int, ignore_index: int | None = IGNORE_INDEX
 ) -> dict[str, float]:
     """Mean IoU and pixel accuracy over all pixels of ``pred`` / ``target``.
 
     Arguments as in :func:`segmentation_confusion_matrix` (``pred`` = class indices ``(N, H, W)``
     or logits ``(N, C, H, W)``); pixels whose target is ``ignore_index`` take no part. The IoU of
     each class is accumulated over the whole input (dataset-level, as in Pascal VOC), not per
-    image; classes absent from both prediction and target are excluded from the mean.
+    image; classes absent from both prediction and target, and ``ignore_index`` when it is a
+    class id, are excluded from the mean.
 
     Returns:
-        ``{"mIoU": float, "pixel_accuracy": float}``, both in ``[0, 1]``.
+        ``{"miou": float, "pixel_accuracy": float}``, both in ``[0, 1]``.
     """
     return segmentation_metrics_from_confusion(
-        segmentation_confusion_matrix(pred, target, num_classes, ignore_index=ignore_index)
+        segmentation_confusion_matrix(pred, target, num_classes, ignore_index=ignore_index),
+        ignore_index=ignore_index,
     )

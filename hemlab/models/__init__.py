@@ -1,51 +1,59 @@
-"""Named models: ``create_model(name, num_classes, in_channels, **options)``.
+"""Named models: ``create_model(name, num_classes, in_channels=None, *, seed=None, **options)``.
 
-=============  ==============  =====================================================
-name           output          made for
-=============  ==============  =====================================================
-``mlp``        ``(N, K)``      digits (8x8) and 2-D toy points (``image_size=1``)
-``digits_cnn`` ``(N, K)``      digits, 8x8
-``cifar_cnn``  ``(N, K)``      32x32 images (CIFAR, SVHN), quick experiments
-``resnet18``   ``(N, K)``      32x32 images, torchvision ResNet-18 with the CIFAR stem
-``unet``       ``(N, K, H, W)`` segmentation (shapes, VOC)
-=============  ==============  =====================================================
+=============  ================  ===============  ==============================================
+name           default input     output           made for
+=============  ================  ===============  ==============================================
+``mlp``        1 x 8 x 8         ``(N, K)``       digits (8x8); 2-D toy points with
+                                                  ``in_channels=2, image_size=1``
+``digits_cnn`` 1 x 8 x 8         ``(N, K)``       digits
+``cifar_cnn``  3 x 32 x 32       ``(N, K)``       32x32 images (CIFAR, SVHN), quick experiments
+``resnet18``   3 x 32 x 32       ``(N, K)``       32x32 images, torchvision ResNet-18 with the CIFAR stem
+``unet``       3 x H x W         ``(N, K, H, W)`` segmentation (shapes, VOC)
+=============  ================  ===============  ==============================================
 
-No weights are downloaded: every model starts from torch's default random initialisation
-(seed torch before calling ``create_model`` for a reproducible start).
+Each model defaults to the input its name promises (``in_channels`` and, for the MLP,
+``image_size``), read from its builder's signature (:func:`model_defaults`), and checks
+the channels of what it is given in its forward, so a mismatch fails with a hemlab message
+rather than torch's. No weights are downloaded: models start from torch's default random
+initialisation, drawn with ``seed`` when one is given.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
-from hemlab.models.resnet import resnet18_cifar
+from hemlab.models.resnet import CifarResNet18, resnet18_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
 from hemlab.models.unet import UNet
+from hemlab.registry import Record, Registry
 
 
-def _mlp(num_classes: int, in_channels: int, image_size: int = 8, hidden_sizes: tuple[int, ...] = (256, 128)) -> MLP:
+def _mlp(num_classes: int, in_channels: int = 1, image_size: int = 8, hidden_sizes: tuple[int, ...] = (256, 128)) -> MLP:
     return MLP(in_channels * image_size * image_size, num_classes, hidden_sizes)
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """A named model: its builder ``(num_classes, in_channels, **options)``, its output kind
-    (``"classification"`` or ``"segmentation"``) and the options it accepts."""
+class ModelInfo(Record):
+    """A named model: ``builder(num_classes, **options)`` and its ``output`` kind,
+    ``"classification"`` (logits ``(N, K)``) or ``"segmentation"`` (``(N, K, H, W)``)."""
 
-    builder: Callable[..., nn.Module]
     output: str
-    options: tuple[str, ...] = ()
+
+    supplied: ClassVar[tuple[str, ...]] = ("num_classes",)
 
 
-MODELS: dict[str, ModelInfo] = {
-    "mlp": ModelInfo(_mlp, "classification", ("image_size", "hidden_sizes")),
-    "digits_cnn": ModelInfo(DigitsCNN, "classification"),
-    "cifar_cnn": ModelInfo(CifarCNN, "classification"),
-    "resnet18": ModelInfo(resnet18_cifar, "classification"),
-    "unet": ModelInfo(UNet, "segmentation", ("width",)),
-}
+MODELS: Registry[ModelInfo] = Registry("model", (
+    ModelInfo("mlp", "Flatten, two hidden ReLU layers (256, 128), linear head.", _mlp, "classification"),
+    ModelInfo("digits_cnn", "Three conv blocks and global pooling, about 94k parameters; 8x8 digits.",
+              DigitsCNN, "classification"),
+    ModelInfo("cifar_cnn", "VGG-style CNN, about 0.6M parameters; 32x32 images.", CifarCNN, "classification"),
+    ModelInfo("resnet18", "torchvision ResNet-18 with the CIFAR stem, 11.2M parameters.", resnet18_cifar,
+              "classification"),
+    ModelInfo("unet", "Small U-Net with two down-sampling steps; dense logits.", UNet, "segmentation"),
+))
 
 
 def available_models() -> list[str]:
@@ -53,28 +61,49 @@ def available_models() -> list[str]:
     return list(MODELS)
 
 
-def create_model(name: str, num_classes: int, in_channels: int = 3, **options: Any) -> nn.Module:
-    """Build the model called ``name`` for ``num_classes`` classes and ``in_channels`` inputs.
+def model_defaults(name: str) -> dict[str, Any]:
+    """``{option: default}`` of model ``name`` (``in_channels`` included), read from its builder's signature."""
+    return MODELS.defaults(name)
 
-    ``options``: ``mlp`` takes ``image_size`` (default 8; inputs have
-    ``in_channels * image_size**2`` values, so 2-D points are ``in_channels=2, image_size=1``)
-    and ``hidden_sizes`` (default (256, 128)); ``unet`` takes ``width`` (default 32).
+
+def _positive_int(value: object, argument: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{argument}: expected a positive integer, got {value!r}")
+
+
+def create_model(
+    name: str, num_classes: int, in_channels: int | None = None, *, seed: int | None = None, **options: Any
+) -> nn.Module:
+    """Build the model called ``name`` for ``num_classes`` classes.
+
+    Args:
+        in_channels: input channels; ``None`` takes the model's own default (1 for ``mlp``
+            and ``digits_cnn``, 3 for the others; see :func:`model_defaults`).
+        seed: when given, the initial weights are drawn from a CPU generator seeded with it,
+            so the same seed gives the same weights; the global RNG stream is left as it was.
+            ``None`` draws from the global stream.
+        options: ``mlp`` takes ``image_size`` (default 8; inputs have
+            ``in_channels * image_size**2`` values, so 2-D points are ``in_channels=2,
+            image_size=1``) and ``hidden_sizes`` (default (256, 128)); ``unet`` takes ``width``
+            (default 32).
+
+    An unknown name or option raises ``ValueError`` listing what is allowed.
     """
-    if name not in MODELS:
-        raise ValueError(f"name: unknown model {name!r}; expected one of {', '.join(MODELS)}")
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes: expected a positive integer, got {num_classes!r}")
-    if not isinstance(in_channels, int) or in_channels < 1:
-        raise ValueError(f"in_channels: expected a positive integer, got {in_channels!r}")
-    info = MODELS[name]
-    unknown = sorted(set(options) - set(info.options))
-    if unknown:
-        accepted = ", ".join(info.options) or "none"
-        raise ValueError(f"options: {name} does not accept {', '.join(unknown)}; accepted: {accepted}")
-    return info.builder(num_classes, in_channels, **options)
+    info = MODELS.check(name, options)
+    _positive_int(num_classes, "num_classes")
+    if in_channels is not None:
+        _positive_int(in_channels, "in_channels")
+        options["in_channels"] = in_channels
+    if seed is None:
+        return info.builder(num_classes, **options)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed: expected an int or None, got {seed!r}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return info.builder(num_classes, **options)
 
 
 __all__ = [
-    "MLP", "MODELS", "CifarCNN", "DigitsCNN", "ModelInfo", "UNet", "available_models", "count_parameters",
-    "create_model", "resnet18_cifar",
+    "MLP", "MODELS", "CifarCNN", "CifarResNet18", "DigitsCNN", "ModelInfo", "UNet", "available_models",
+    "count_parameters", "create_model", "model_defaults", "resnet18_cifar",
 ]

@@ -6,9 +6,12 @@ works; the sizes in their names are what they were tuned for.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 from torch import Tensor, nn
+
+from hemlab.models._inputs import check_channels
 
 
 class MLP(nn.Module):
@@ -22,10 +25,16 @@ class MLP(nn.Module):
             layers += [nn.Linear(width, hidden), nn.ReLU(inplace=True)]
             width = hidden
         layers.append(nn.Linear(width, num_classes))
+        self.in_features = in_features
         self.layers = nn.Sequential(*layers)
 
     def forward(self, inputs: Tensor) -> Tensor:
         """``(N, ...)`` with ``in_features`` values per sample -> logits ``(N, num_classes)``."""
+        if inputs.ndim < 2 or math.prod(inputs.shape[1:]) != self.in_features:
+            raise ValueError(
+                f"MLP: expected inputs (N, ...) with in_features={self.in_features} values per sample "
+                f"(in_channels x image_size x image_size), got shape {tuple(inputs.shape)}"
+            )
         return self.layers(inputs)
 
 
@@ -48,9 +57,11 @@ class DigitsCNN(nn.Module):
             *_conv_block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )
         self.classifier = nn.Linear(128, num_classes)
+        self.in_channels = in_channels
 
     def forward(self, images: Tensor) -> Tensor:
         """Images ``(N, C, H, W)`` -> logits ``(N, num_classes)``."""
+        check_channels(images, self.in_channels, "digits_cnn")
         return self.classifier(self.features(images))
 
 
@@ -67,9 +78,11 @@ class CifarCNN(nn.Module):
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )
         self.classifier = nn.Linear(256, num_classes)
+        self.in_channels = in_channels
 
     def forward(self, images: Tensor) -> Tensor:
         """Images ``(N, C, H, W)`` -> logits ``(N, num_classes)``."""
+        check_channels(images, self.in_channels, "cifar_cnn")
         return self.classifier(self.features(images))
 
 

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from hemlab.models._inputs import check_channels
+
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
     return nn.Sequential(
@@ -36,6 +38,7 @@ class UNet(nn.Module):
         self.up1 = nn.ConvTranspose2d(2 * width, width, 2, stride=2)
         self.decoder1 = _double_conv(2 * width, width)
         self.head = nn.Conv2d(width, num_classes, 1)
+        self.in_channels = in_channels
 
     @staticmethod
     def _join(upsampled: Tensor, skip: Tensor) -> Tensor:
@@ -46,6 +49,7 @@ class UNet(nn.Module):
 
     def forward(self, images: Tensor) -> Tensor:
         """Images ``(N, C, H, W)`` -> logits ``(N, num_classes, H, W)``."""
+        check_channels(images, self.in_channels, "unet")
         level1 = self.encoder1(images)
         level2 = self.encoder2(F.max_pool2d(level1, 2))
         bottom = self.bottleneck(F.max_pool2d(level2, 2))

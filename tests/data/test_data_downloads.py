@@ -3,14 +3,17 @@ files already on disk. The network probe is monkeypatched, so these tests are th
 with or without internet access."""
 from __future__ import annotations
 
+import threading
 import time
 import urllib.error
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from hemlab.data import DatasetUnavailableError, downloads, load_dataset, load_torchvision_dataset
+from hemlab.sentinels import IGNORE_INDEX, VOC_BOUNDARY
 
 EMBEDDED_NAMES = ("digits", "shapes", "blobs", "moons", "spirals")
 
@@ -41,24 +44,73 @@ def test_offline_failure_through_load_dataset(offline, tmp_path):
         load_dataset("cifar10", root=tmp_path)
 
 
-def test_a_hanging_network_is_cut_off_at_the_timeout(monkeypatch, tmp_path):
+def _probe_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "hemlab-download-probe"]
+
+
+def test_a_hanging_network_is_cut_off_at_the_timeout_and_leaves_no_thread(monkeypatch, tmp_path):
+    release = threading.Event()
+    failures = []
+
     def hang(*args, **kwargs):
-        time.sleep(30)
+        release.wait(30)
+        return None  # what a mocked or broken opener may give back once it returns
 
     monkeypatch.setattr(downloads.request, "urlopen", hang)
+    monkeypatch.setattr(threading, "excepthook", failures.append)
     started = time.perf_counter()
     with pytest.raises(DatasetUnavailableError, match="no answer within 0.3 s"):
         load_torchvision_dataset("mnist", root=tmp_path, timeout=0.3)
     assert time.perf_counter() - started < 2.0
+    probes = _probe_threads()
+    assert probes and all(thread.daemon for thread in probes)
+    release.set()
+    for thread in probes:
+        thread.join(5)
+    assert not _probe_threads()
+    assert failures == []
+
+
+@pytest.mark.parametrize("late_result", [None, RuntimeError("odd failure"), TypeError("not a response")])
+def test_the_probe_never_raises_in_its_thread(monkeypatch, late_result):
+    failures = []
+
+    def opener(*args, **kwargs):
+        if isinstance(late_result, Exception):
+            raise late_result
+        return late_result
+
+    monkeypatch.setattr(downloads.request, "urlopen", opener)
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    reachable, reason = downloads.host_reachable("https://example.invalid/", timeout=2.0)
+    assert reachable == (late_result is None)
+    assert reason == ("" if late_result is None else f"{type(late_result).__name__}: {late_result}")
+    assert not _probe_threads() and failures == []
+
+
+def test_voc_masks_map_the_boundary_label_to_ignore_index(monkeypatch, tmp_path):
+    mask = np.array([[0, 255, 3], [15, 255, 0], [1, 1, 1]], dtype=np.uint8)
+
+    class FakeVOC:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return Image.new("RGB", (3, 3), (10, 20, 30)), Image.fromarray(mask)
+
+    monkeypatch.setitem(downloads._OPENERS, "voc", lambda root, train, download: FakeVOC())
+    train, test = load_torchvision_dataset("voc", root=tmp_path, image_size=3)
+    labels = train.tensors[1]
+    assert labels.shape == (2, 3, 3)
+    expected = torch.from_numpy(mask.astype(np.int64))
+    expected[expected == VOC_BOUNDARY] = IGNORE_INDEX
+    assert torch.equal(labels[0], expected) and VOC_BOUNDARY not in labels.unique().tolist()
 
 
 def test_a_failing_download_is_reported_not_raised_raw(monkeypatch, tmp_path):
     class Answered:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
+        def close(self):
+            pass
 
     def opener(root, train, download):
         if download:

@@ -1,12 +1,18 @@
 """Embedded datasets: digits, generated shapes, 2-D toy sets, and loading by name."""
 from __future__ import annotations
 
+import dataclasses
+import inspect
+
 import pytest
 import torch
 
+from hemlab.data import registry as data_registry
 from hemlab.data import (
-    DATASETS, IGNORE_INDEX, available_datasets, class_counts, load_dataset, load_digits, make_shapes, make_toy2d,
+    DATASETS, IGNORE_INDEX, available_datasets, class_counts, dataset_defaults, load_dataset, load_digits, load_shapes,
+    load_toy2d, make_shapes, make_toy2d,
 )
+from hemlab.registry import Registry
 
 
 def test_digits_split_shapes_range_and_stratification():
@@ -99,7 +105,49 @@ def test_load_dataset_by_name():
 
 
 def test_load_dataset_errors():
-    with pytest.raises(ValueError, match="digits, shapes"):
+    with pytest.raises(ValueError, match=r"^dataset: expected one of \['digits', 'shapes', .*\], got 'imagenet'$"):
         load_dataset("imagenet")
-    with pytest.raises(ValueError, match="options"):
+    with pytest.raises(ValueError, match=r"^dataset 'digits': expected options from \['test_fraction'\], "
+                                         r"got unknown \['colour'\]$"):
         load_dataset("digits", colour=True)
+    with pytest.raises(ValueError, match=r"dataset 'cifar10': expected options from \['root', 'timeout'\]"):
+        load_dataset("cifar10", image_size=64)
+
+
+def test_a_loaders_own_type_error_is_not_swallowed(monkeypatch):
+    def broken_loader(test_fraction=0.25, seed=0):
+        raise TypeError("a bug inside the loader")
+
+    broken = dataclasses.replace(DATASETS["digits"], builder=broken_loader)
+    monkeypatch.setattr(data_registry, "DATASETS", Registry("dataset", [broken]))
+    with pytest.raises(TypeError, match="a bug inside the loader"):
+        load_dataset("digits")
+
+
+def test_dataset_defaults_come_from_the_loader_signature():
+    assert dataset_defaults("digits") == {"test_fraction": 0.25}
+    assert dataset_defaults("shapes") == {"n_images": 256, "image_size": 32, "num_classes": 4, "max_objects": 3,
+                                          "ignore_border": True}
+    assert dataset_defaults("moons")["num_classes"] == 2 == DATASETS["moons"].num_classes
+    assert dataset_defaults("voc") == {"root": None, "image_size": 128, "timeout": 3.0}
+    for name in available_datasets():
+        info = DATASETS[name]
+        assert info.name == name and info.description and callable(info.builder)
+        if "num_classes" in dataset_defaults(name):
+            assert dataset_defaults(name)["num_classes"] == info.num_classes
+
+
+@pytest.mark.parametrize("split_loader, generator", [(load_shapes, make_shapes), (load_toy2d, make_toy2d)])
+def test_split_loaders_keep_the_generators_defaults(split_loader, generator):
+    def defaults(function):
+        return {name: parameter.default for name, parameter in inspect.signature(function).parameters.items()}
+
+    assert defaults(split_loader) == defaults(generator)
+
+
+def test_segmentation_sets_mark_ignored_pixels_with_ignore_index():
+    assert DATASETS["shapes"].ignore_index == IGNORE_INDEX == -100
+    assert DATASETS["voc"].ignore_index == IGNORE_INDEX
+    assert all(DATASETS[name].ignore_index is None for name in available_datasets() if DATASETS[name].kind != "segmentation")
+    train, _ = load_dataset("shapes", n_images=8, image_size=16)
+    assert IGNORE_INDEX in train.tensors[1].unique().tolist()

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
 from hemlab.data import (
-    FAR_OOD_KINDS, UNKNOWN_LABEL, available_corruptions, class_counts, corrupt, corrupt_dataset,
+    FAR_OOD_KINDS, IGNORE_INDEX, UNKNOWN_LABEL, available_corruptions, class_counts, corrupt, corrupt_dataset,
     dataset_targets, dataset_tensors, hold_out_classes, load_digits, long_tailed, long_tailed_counts,
     make_far_ood, random_crop_flip, split_classes, subset_classes,
 )
@@ -215,9 +215,13 @@ def test_crop_flip_without_padding_only_flips():
 def test_crop_flip_pads_dense_targets_with_the_ignore_label():
     images = torch.ones(200, 1, 8, 8)
     targets = torch.zeros(200, 8, 8, dtype=torch.long)
-    augmented, augmented_targets = random_crop_flip(images, targets, padding=2, target_fill=255)
+    torch.manual_seed(0)
+    augmented, augmented_targets = random_crop_flip(images, targets, padding=2)
     padded_pixels = augmented == 0
     assert padded_pixels.any()
-    assert torch.equal(padded_pixels.squeeze(1), augmented_targets == 255)
+    assert torch.equal(padded_pixels.squeeze(1), augmented_targets == IGNORE_INDEX)
+    torch.manual_seed(0)
+    _, filled = random_crop_flip(images, targets, padding=2, target_fill=7)
+    assert torch.equal(padded_pixels.squeeze(1), filled == 7)
     labels = torch.arange(200)
     assert torch.equal(random_crop_flip(images, labels)[1], labels)

@@ -1,4 +1,4 @@
-"""HEM's defining behaviours (paper.md section 1) and the HEM+ margin helper."""
+"""HEM's defining behaviours (the formula and gradient in hemlab/losses/hem.py) and the HEM+ margin helper."""
 from __future__ import annotations
 
 import pytest
@@ -69,7 +69,7 @@ def test_class_frequency_margins():
     torch.testing.assert_close(margins, torch.full((10,), 0.2))
     rare_first = losses.class_frequency_margins([10, 1000])
     assert rare_first[0] > rare_first[1]
-    with pytest.raises(ValueError, match="class count must be a finite number > 0"):
+    with pytest.raises(ValueError, match="class_counts must be > 0 for every class"):
         losses.class_frequency_margins([10, 0])
     with pytest.raises(ValueError, match="non-empty 1-D"):
         losses.class_frequency_margins([])

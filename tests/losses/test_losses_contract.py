@@ -28,23 +28,69 @@ def test_registry_names_and_records():
     for name in NAMES:
         info = losses.loss_info(name)
         assert info.name == name and info.title and info.description
-        assert callable(info.function) and issubclass(info.module, torch.nn.Module)
-        for key, value in info.defaults.items():
-            assert key in losses.accepted_arguments(name)
+        assert callable(info.function) and issubclass(info.builder, torch.nn.Module)
+        assert set(info.outputs) <= set(losses.OUTPUTS)
+        assert set(losses.loss_defaults(name)) | set(info.required) == set(losses.accepted_arguments(name))
+        for key, value in losses.loss_defaults(name).items():
             assert getattr(build(name), key) == value
+
+
+def test_defaults_come_from_the_module_signature():
+    assert losses.loss_defaults("hem") == {"margin": 1.0, "ignore_index": -100, "reduction": "mean"}
+    assert losses.loss_defaults("mm") == {"margin": 1.0, "p": 1, "ignore_index": -100, "reduction": "mean"}
+    assert losses.loss_defaults("dice") == {"smooth": 1.0, "ignore_index": -100}
+    assert losses.loss_info("la").required == ["class_counts"]
+    assert losses.loss_defaults("la") == {"tau": 1.0, "ignore_index": -100, "reduction": "mean"}
+
+
+def test_records_say_which_outputs_they_support():
+    assert losses.available_losses() == NAMES
     assert losses.available_losses("segmentation") == NAMES
-    assert "dice" not in losses.available_losses("continual")
+    assert losses.available_losses("classification") == [name for name in NAMES if name != "dice"]
+    assert losses.loss_info("dice").outputs == ("segmentation",)
+    assert not hasattr(losses, "ALL_TASKS") and not hasattr(losses.loss_info("ce"), "tasks")
+    with pytest.raises(ValueError, match=r"output: expected one of \['classification', 'segmentation'\], got 'ood'"):
+        losses.available_losses("ood")
+
+
+FORMULAS = {
+    "ce": "logsumexp_j z_j - z_y",
+    "mm": "sum_{j != y} max(0, z_j - z_y + mu) ** p",
+    "hem": "L   = sum_{j in K} e_j / (1e-6 + |K|)",
+    "logitnorm": "CE(z / (tau * (||z||_2 + 1e-7)), y)",
+    "la": "CE(z + tau * log(pi), y)",
+    "dice": "(2 sum p_c g_c + s) / (sum p_c + sum g_c + s)",
+    "focal": "-(1 - p_y) ** gamma * log p_y",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help_on_every_functional_loss_shows_its_formula(name):
+    assert FORMULAS[name] in losses.loss_info(name).function.__doc__
+
+
+def test_mm_is_credited_to_weston_and_watkins():
+    assert "Weston & Watkins" in losses.loss_info("mm").reference
+    assert "Crammer" not in losses.loss_info("mm").reference
 
 
 def test_create_loss_errors_list_what_is_allowed():
-    with pytest.raises(ValueError, match=r"unknown loss 'xent'.*'ce', 'mm', 'hem'"):
+    with pytest.raises(ValueError, match=r"^loss: expected one of \['ce', 'mm', 'hem', .*\], got 'xent'$"):
         losses.create_loss("xent")
-    with pytest.raises(TypeError, match=r"unexpected argument\(s\) \['tau'\].*accepts \['margin', 'ignore_index', 'reduction'\]"):
+    with pytest.raises(ValueError, match=r"^loss 'hem': expected options from \['margin', 'ignore_index', 'reduction'\], "
+                                         r"got unknown \['tau'\]$"):
         losses.create_loss("hem", tau=1.0)
-    with pytest.raises(TypeError, match=r"missing required argument\(s\) \['class_counts'\]"):
+    with pytest.raises(ValueError, match=r"^loss 'la': expected a value for \['class_counts'\] \(required\)"):
         losses.create_loss("la")
-    with pytest.raises(ValueError, match="task: expected one of"):
-        losses.available_losses("cooking")
+
+
+def test_bad_class_counts_fail_at_construction():
+    with pytest.raises(ValueError, match="class_counts must be > 0 for every class"):
+        losses.create_loss("la", class_counts=[0, 1, 2])
+    with pytest.raises(ValueError, match="class_counts must be finite"):
+        losses.create_loss("la", class_counts=[1.0, float("nan")])
+    with pytest.raises(ValueError, match="class_counts must be a non-empty 1-D sequence"):
+        losses.create_loss("la", class_counts=[[1, 2]])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -98,6 +144,35 @@ def test_empty_and_all_ignored_give_zero_that_backpropagates(name, case, device)
     assert loss.ndim == 0 and loss.item() == 0.0
     loss.backward()
     assert logits.grad is not None and torch.all(logits.grad == 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shape", [(8, 4), (2, 4, 3, 3)])
+def test_off_the_cpu_no_loss_reads_a_value_on_the_host(name, shape):
+    # On the meta device any host read (.item(), bool(), int()) raises, so a loss that runs
+    # there forward and backward never synchronises with its device, as on CUDA.
+    with pytest.raises(RuntimeError):
+        torch.zeros((), device="meta").item()
+    logits = torch.randn(*shape, device="meta", requires_grad=True)
+    target = torch.randint(0, 4, (shape[0], *shape[2:]), device="meta")
+    loss = build(name).to("meta")(logits, target)
+    loss.backward()
+    assert loss.shape == () and logits.grad.shape == logits.shape
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_cuda_step_does_not_synchronise(name, device):
+    if device.type != "cuda":
+        pytest.skip("needs HEMLAB_TEST_DEVICE=cuda")
+    logits, target = inputs((16, 4, 3), device)
+    criterion = build(name).to(device)
+    criterion(logits, target).backward()
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        criterion(logits, target).backward()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
 
 
 @pytest.mark.parametrize("name", NAMES)

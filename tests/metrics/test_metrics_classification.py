@@ -9,6 +9,7 @@ import torch
 from sklearn.metrics import balanced_accuracy_score
 
 from hemlab.metrics import accuracy, balanced_accuracy, per_class_accuracy, shot_accuracy
+from hemlab.sentinels import IGNORE_INDEX
 
 
 def test_accuracy_from_logits_and_from_predictions(device):
@@ -91,4 +92,12 @@ def test_accuracy_skips_ignored_positions():
     with pytest.raises(ValueError, match="targets"):
         accuracy(logits, torch.zeros(3, dtype=torch.long), ignore_index=255)
     with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\)"):
-        accuracy(logits, torch.tensor([0, 1, 1, -100]))
+        accuracy(logits, torch.tensor([0, 1, 1, -100]), ignore_index=None)
+
+
+def test_accuracy_ignores_the_losses_ignore_index_by_default():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0]])
+    assert accuracy(logits, torch.tensor([0, 1, 1, IGNORE_INDEX])) == pytest.approx(2 / 3)
+    dense = torch.zeros(1, 3, 2, 2)
+    dense[0, 2] = 1.0
+    assert accuracy(dense, torch.tensor([[[2, IGNORE_INDEX], [0, 2]]])) == pytest.approx(2 / 3)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from hemlab.models import available_models, count_parameters, create_model
+from hemlab.models import MODELS, available_models, count_parameters, create_model, model_defaults
 
 
 @pytest.mark.parametrize("name, in_channels, size, expected", [
@@ -42,26 +42,77 @@ def test_unet_width_option():
     assert count_parameters(create_model("unet", 4, 3, width=8)) < count_parameters(create_model("unet", 4, 3))
 
 
-def test_same_seed_same_weights():
+def _same_weights(first: nn.Module, second: nn.Module) -> bool:
+    return all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+
+
+def test_same_global_seed_same_weights():
     torch.manual_seed(1)
     first = create_model("digits_cnn", 10, 1)
     torch.manual_seed(1)
     second = create_model("digits_cnn", 10, 1)
-    for a, b in zip(first.parameters(), second.parameters()):
-        assert torch.equal(a, b)
+    assert _same_weights(first, second)
+
+
+@pytest.mark.parametrize("name", ["mlp", "digits_cnn", "unet"])
+def test_seed_argument_gives_the_same_weights_and_leaves_the_global_stream_alone(name):
+    torch.manual_seed(5)
+    expected_next = torch.rand(3)
+    torch.manual_seed(5)
+    first = create_model(name, 4, seed=7)
+    assert torch.equal(torch.rand(3), expected_next)
+    second = create_model(name, 4, seed=7)
+    assert _same_weights(first, second)
+    assert not _same_weights(first, create_model(name, 4, seed=8))
+    with pytest.raises(ValueError, match="seed: expected an int or None, got '7'"):
+        create_model(name, 4, seed="7")
+
+
+@pytest.mark.parametrize("name, channels, size", [
+    ("mlp", 1, 8), ("digits_cnn", 1, 8), ("cifar_cnn", 3, 32), ("resnet18", 3, 32), ("unet", 3, 16),
+])
+def test_models_default_to_the_input_their_name_promises(name, channels, size):
+    assert model_defaults(name)["in_channels"] == channels
+    model = create_model(name, 10).eval()
+    with torch.no_grad():
+        assert model(torch.rand(2, channels, size, size)).shape[:2] == (2, 10)
+
+
+@pytest.mark.parametrize("name", ["digits_cnn", "cifar_cnn", "resnet18", "unet"])
+def test_a_channel_mismatch_gets_a_hemlab_message(name):
+    model = create_model(name, 10).eval()
+    built = model_defaults(name)["in_channels"]
+    wrong = 4 - built
+    with pytest.raises(ValueError, match=rf"^{name}: expected inputs \(N, {built}, H, W\) as built with "
+                                         rf"in_channels={built}, got shape \(2, {wrong}, 16, 16\); "
+                                         rf"create the model with in_channels={wrong}"):
+        model(torch.rand(2, wrong, 16, 16))
+
+
+def test_mlp_checks_the_values_per_sample():
+    with pytest.raises(ValueError, match=r"MLP: expected inputs \(N, \.\.\.\) with in_features=64 values per sample"):
+        create_model("mlp", 10)(torch.rand(2, 3, 8, 8))
+
+
+def test_model_defaults_come_from_the_builder_signature():
+    assert model_defaults("mlp") == {"in_channels": 1, "image_size": 8, "hidden_sizes": (256, 128)}
+    assert model_defaults("unet") == {"in_channels": 3, "width": 32}
+    for name in available_models():
+        info = MODELS[name]
+        assert info.name == name and info.description and info.output in ("classification", "segmentation")
 
 
 def test_unknown_name_lists_the_allowed_ones():
-    with pytest.raises(ValueError, match="name") as raised:
+    with pytest.raises(ValueError, match=r"^model: expected one of \['mlp', 'digits_cnn', 'cifar_cnn', 'resnet18', "
+                                         r"'unet'\], got 'vit'$"):
         create_model("vit", 10, 3)
-    for name in available_models():
-        assert name in str(raised.value)
 
 
 @pytest.mark.parametrize("arguments, argument", [
     (dict(name="mlp", num_classes=0, in_channels=1), "num_classes"),
     (dict(name="mlp", num_classes=10, in_channels=0), "in_channels"),
-    (dict(name="resnet18", num_classes=10, in_channels=3, width=8), "options"),
+    (dict(name="resnet18", num_classes=10, in_channels=3, width=8),
+     r"model 'resnet18': expected options from \['in_channels'\], got unknown \['width'\]"),
 ])
 def test_bad_arguments(arguments, argument):
     with pytest.raises(ValueError, match=argument):

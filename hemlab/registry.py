@@ -1,0 +1,140 @@
+"""Named things built by a factory: the record shape and the checks losses, models and datasets share.
+
+A :class:`Record` names a thing (``name``), says in one line what it is (``description``)
+and holds the callable that builds it (``builder``). Its options and their defaults are read
+from the builder's signature, never repeated in the record. A :class:`Registry` holds the
+records of one kind (``"loss"``, ``"model"``, ``"dataset"``) in order and checks a request
+before anything is built. Every factory fails the same way, with a ``ValueError``:
+
+- an unknown name: ``loss: expected one of ['ce', 'mm', ...], got 'xent'``;
+- an unknown option: ``loss 'hem': expected options from ['margin', 'ignore_index',
+  'reduction'], got unknown ['tau']``;
+- a missing required option: ``loss 'la': expected a value for ['class_counts'] (required),
+  got options []``.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Collection, Generic, Iterable, Iterator, Mapping, TypeVar
+
+_OPTION_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+@functools.lru_cache(maxsize=None)
+def _option_parameters(builder: Callable[..., Any]) -> tuple[inspect.Parameter, ...]:
+    return tuple(p for p in inspect.signature(builder).parameters.values() if p.kind in _OPTION_KINDS)
+
+
+def builder_options(builder: Callable[..., Any], supplied: Collection[str] = ()) -> list[str]:
+    """The keyword options ``builder`` accepts, in signature order, less those in ``supplied``."""
+    return [p.name for p in _option_parameters(builder) if p.name not in supplied]
+
+
+def builder_defaults(builder: Callable[..., Any], supplied: Collection[str] = ()) -> dict[str, Any]:
+    """``{option: default}`` for the options of ``builder`` that have a default."""
+    return {p.name: p.default for p in _option_parameters(builder)
+            if p.name not in supplied and p.default is not inspect.Parameter.empty}
+
+
+def builder_required(builder: Callable[..., Any], supplied: Collection[str] = ()) -> list[str]:
+    """The options of ``builder`` without a default, less those in ``supplied``."""
+    return [p.name for p in _option_parameters(builder)
+            if p.name not in supplied and p.default is inspect.Parameter.empty]
+
+
+def unknown_name_error(kind: str, name: object, allowed: Iterable[str]) -> ValueError:
+    """The error for a name no record has: ``"{kind}: expected one of [...], got {name!r}"``."""
+    return ValueError(f"{kind}: expected one of {list(allowed)}, got {name!r}")
+
+
+def check_options(
+    builder: Callable[..., Any], options: Mapping[str, Any], what: str, *, supplied: Collection[str] = ()
+) -> None:
+    """Raise ``ValueError`` unless ``options`` are keywords ``builder`` accepts and name all it requires.
+
+    ``what`` names the thing in the message (``"loss 'hem'"``); ``supplied`` are builder
+    parameters the factory passes itself, which are neither options nor required of the caller.
+    """
+    allowed = builder_options(builder, supplied)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"{what}: expected options from {allowed}, got unknown {unknown}")
+    missing = [name for name in builder_required(builder, supplied) if name not in options]
+    if missing:
+        raise ValueError(f"{what}: expected a value for {missing} (required), got options {sorted(options)}")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A named thing: ``name``, a one-line ``description`` and the ``builder`` that makes it.
+
+    ``supplied`` (per record type) lists builder parameters the factory fills in itself,
+    e.g. a model's ``num_classes``; the others are the record's options.
+    """
+
+    name: str
+    description: str
+    builder: Callable[..., Any]
+
+    supplied: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def options(self) -> list[str]:
+        """The keyword options the builder accepts (signature order)."""
+        return builder_options(self.builder, self.supplied)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """``{option: default}`` read from the builder's signature."""
+        return builder_defaults(self.builder, self.supplied)
+
+    @property
+    def required(self) -> list[str]:
+        """The options without a default, which every request must give."""
+        return builder_required(self.builder, self.supplied)
+
+
+R = TypeVar("R", bound=Record)
+
+
+class Registry(Mapping[str, R], Generic[R]):
+    """The records of one ``kind`` by name, in the order given; a read-only mapping.
+
+    ``registry[name]`` is plain mapping access (``KeyError``); :meth:`record` and
+    :meth:`check` raise the shared ``ValueError`` messages instead.
+    """
+
+    def __init__(self, kind: str, records: Iterable[R]) -> None:
+        self.kind = kind
+        self._records = {record.name: record for record in records}
+
+    def __getitem__(self, name: str) -> R:
+        return self._records[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {list(self._records)})"
+
+    def record(self, name: str) -> R:
+        """The record called ``name``; ``ValueError`` listing the known names otherwise."""
+        try:
+            return self._records[name]
+        except (KeyError, TypeError):
+            raise unknown_name_error(self.kind, name, self._records) from None
+
+    def check(self, name: str, options: Mapping[str, Any]) -> R:
+        """The record called ``name``, after checking ``options`` against its builder's signature."""
+        record = self.record(name)
+        check_options(record.builder, options, f"{self.kind} {name!r}", supplied=record.supplied)
+        return record
+
+    def defaults(self, name: str) -> dict[str, Any]:
+        """``{option: default}`` of record ``name``, read from its builder's signature."""
+        return self.record(name).defaults
