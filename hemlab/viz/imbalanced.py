@@ -25,11 +25,15 @@ def _check_counts(class_counts: Any) -> np.ndarray:
 
 
 def _trend(counts: np.ndarray, accuracies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean accuracy per log-spaced bin of training counts (at most :data:`MAX_TREND_BINS`),
-    placed at the bin's geometric-mean count; bins with no measured class are dropped."""
+    """Mean accuracy per training size, or, with more than :data:`MAX_TREND_BINS` distinct sizes,
+    per log-spaced bin of sizes, placed at the geometric-mean size of the classes it holds;
+    bins with no measured class are dropped."""
     distinct = np.unique(counts)
-    edges = np.geomspace(distinct[0], distinct[-1] * 1.0001, min(distinct.size, MAX_TREND_BINS) + 1)
-    bin_of = np.clip(np.searchsorted(edges, counts, side="right") - 1, 0, edges.size - 2)
+    if distinct.size <= MAX_TREND_BINS:
+        bin_of = np.searchsorted(distinct, counts)
+    else:
+        edges = np.geomspace(distinct[0], distinct[-1], MAX_TREND_BINS + 1)
+        bin_of = np.clip(np.searchsorted(edges, counts, side="right") - 1, 0, MAX_TREND_BINS - 1)
     centres, means = [], []
     for index in np.unique(bin_of):
         members = (bin_of == index) & ~np.isnan(accuracies)
@@ -43,8 +47,8 @@ def plot_per_class_accuracy_vs_count(class_counts: Any, runs: Mapping[str, Any],
                                      title: str = "Per-class accuracy vs training class size") -> Figure:
     """Per-class test accuracy (recall) against each class's training-set size, one colour per loss.
 
-    Each class is a dot; the line is the mean over classes in log-spaced bins of training size
-    (one class per bin when there are at most ten sizes). Dotted lines mark the few-shot (< 20)
+    Each class is a dot; the line is the mean accuracy of the classes of each training size
+    (with more than ten sizes, of each log-spaced bin of sizes). Dotted lines mark the few-shot (< 20)
     and many-shot (> 100) boundaries when they fall inside the range.
 
     Args:

@@ -26,7 +26,8 @@ def _draw_lines(axis: Axes, statistics: pd.DataFrame, x: str, labels: list[str],
     for rank, label in enumerate(labels):
         points = statistics[statistics["loss_label"] == label].sort_values(x)
         shift = (rank - (len(labels) - 1) / 2) * nudge
-        axis.errorbar(points[x] + shift, points["mean"], yerr=points["std"].fillna(0.0), marker="o",
+        axis.errorbar(points[x].to_numpy(float) + shift, points["mean"].to_numpy(float),
+                      yerr=points["std"].fillna(0.0).to_numpy(float), marker="o",
                       markersize=4, capsize=2.5, label=label, **line_style(label, colors))
     axis.grid(alpha=0.3)
 

@@ -48,7 +48,8 @@ def _headline_rows(summary: pd.DataFrame, task: str, condition: str, metric: str
 
 def _ci_errors(rows: pd.DataFrame) -> np.ndarray:
     """``(2, n)`` distances from the mean to the interval's ends, 0 where the interval is NaN."""
-    return np.nan_to_num(np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]))
+    mean, low, high = (rows[column].to_numpy(float) for column in ("mean", "ci_low", "ci_high"))
+    return np.nan_to_num(np.vstack([mean - low, high - mean]))
 
 
 def _panel_title(task: str, condition: str) -> str:
@@ -64,9 +65,10 @@ def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: di
     """One point with its 95% CI per label, top to bottom; HEM as a larger diamond with a guide line."""
     rows = rows.set_index("loss_label").loc[labels]
     positions = np.arange(len(labels))[::-1]
-    for position, (label, row) in zip(positions, rows.iterrows()):
+    errors = _ci_errors(rows)
+    for index, (position, label, mean) in enumerate(zip(positions, labels, rows["mean"].to_numpy(float))):
         hem = is_hem(label)
-        axis.errorbar(row["mean"], position, xerr=_ci_errors(row.to_frame().T), color=colors[label],
+        axis.errorbar(mean, position, xerr=errors[:, index:index + 1], color=colors[label],
                       marker="D" if hem else "o", markersize=9 if hem else 6, capsize=4,
                       linewidth=2.4 if hem else 1.5, zorder=3 if hem else 2)
     if "hem" in labels:
@@ -163,7 +165,7 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     colors = loss_colors(["hem", reference])
     figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(4.6, 3.6))
     for axis, (task, (sweep, baseline, metric, higher)) in zip(axes, panels.items()):
-        axis.errorbar(sweep["margin"], sweep["mean"], yerr=_ci_errors(sweep), color=HEM_COLOR, marker="D",
+        axis.errorbar(sweep["margin"].to_numpy(float), sweep["mean"].to_numpy(float), yerr=_ci_errors(sweep), color=HEM_COLOR, marker="D",
                       markersize=6, capsize=4, linewidth=2.4, label="hem")
         if not baseline.empty:
             row = baseline.iloc[0]
