@@ -21,8 +21,8 @@ from hemlab.viz.palette import is_hem, line_style, loss_colors
 SCORE_NAMES = {
     "msp": r"max softmax probability $\mathrm{max}_j\, p_j$",
     "maxlogit": r"max logit $\mathrm{max}_j\, z_j$",
-    "energy": r"negative energy $\log \sum_j e^{z_j}$",
-    "entropy": r"negative entropy $\sum_j p_j \log p_j$",
+    "energy": r"negative energy $\mathrm{logsumexp}_j\, z_j$",
+    "entropy": r"negative entropy $\Sigma_j\, p_j \log p_j$",
 }
 UNKNOWN_COLOR = "#4d4d4d"
 

@@ -20,7 +20,7 @@ from hemlab.losses import loss_info
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
 from hemlab.viz._tables import SUMMARY_COLUMNS, parse_condition
-from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, loss_colors, loss_name
+from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, line_style, loss_colors, loss_name
 
 Headlines = Mapping[str, tuple[str, str, bool]]
 
@@ -68,9 +68,8 @@ def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: di
     errors = _ci_errors(rows)
     for index, (position, label, mean) in enumerate(zip(positions, labels, rows["mean"].to_numpy(float))):
         hem = is_hem(label)
-        axis.errorbar(mean, position, xerr=errors[:, index:index + 1], color=colors[label],
-                      marker="D" if hem else "o", markersize=9 if hem else 6, capsize=4,
-                      linewidth=2.4 if hem else 1.5, zorder=3 if hem else 2)
+        axis.errorbar(mean, position, xerr=errors[:, index:index + 1], marker="D" if hem else "o",
+                      markersize=9 if hem else 6, capsize=4, **line_style(label, colors))
     if "hem" in labels:
         axis.axvline(rows.loc["hem", "mean"], color=HEM_COLOR, alpha=0.35, linestyle="--", linewidth=1.2, zorder=1)
     axis.set_yticks(positions, labels)
@@ -107,8 +106,8 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
     present = list(dict.fromkeys(label for rows, _, _ in panels.values() for label in rows["loss_label"]))
     chosen = choose_labels(present, losses, "summary")
     colors = loss_colors(chosen)
-    figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(max(4.3, 3.3 + 0.09 * max(map(len, chosen))),
-                                                                    0.45 * len(chosen) + 1.5))
+    width = max(4.3, 3.3 + 0.09 * max(map(len, chosen)))     # room for long labels such as hem:margin=0.25
+    figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(width, 0.45 * len(chosen) + 1.5))
     for axis, (task, (rows, metric, higher)) in zip(axes, panels.items()):
         labels = [label for label in chosen if label in set(rows["loss_label"])]
         _draw_headline(axis, rows, labels, colors)
@@ -128,7 +127,7 @@ def _hem_margin(label: str) -> float | None:
 
 def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
                       tasks: Sequence[str] = ("clean_corrupt", "adversarial"), *, reference: str = "ce",
-                      title: str = "HEM's margin: headline metric against mu") -> Figure:
+                      title: str = "Headline metric against HEM's margin μ (mean and 95% CI)") -> Figure:
     """Each task's headline metric against HEM's margin ``mu`` (log2 axis, 95% CI error bars), with
     the ``reference`` loss's value as a horizontal line and CI band.
 
@@ -165,8 +164,8 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     colors = loss_colors(["hem", reference])
     figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(4.6, 3.6))
     for axis, (task, (sweep, baseline, metric, higher)) in zip(axes, panels.items()):
-        axis.errorbar(sweep["margin"].to_numpy(float), sweep["mean"].to_numpy(float), yerr=_ci_errors(sweep), color=HEM_COLOR, marker="D",
-                      markersize=6, capsize=4, linewidth=2.4, label="hem")
+        axis.errorbar(sweep["margin"].to_numpy(float), sweep["mean"].to_numpy(float), yerr=_ci_errors(sweep),
+                      marker="D", markersize=6, capsize=4, label="hem", **line_style("hem", colors))
         if not baseline.empty:
             row = baseline.iloc[0]
             axis.axhline(row["mean"], color=colors[reference], linewidth=1.6, label=f"{reference} (reference)")
