@@ -1,0 +1,93 @@
+"""One colour per loss, the same in every hemlab figure, with HEM always in the strong red.
+
+A loss *label* is a loss name (``ce``, ``hem``, ...) optionally followed by its sorted options,
+``hem:margin=0.5``. Each name has a fixed colour (colour-blind safe, from seaborn's
+``colorblind`` palette); labels that carry options get lighter or darker shades of their
+name's colour, in the order given, so a margin sweep reads as one family.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+from matplotlib.colors import to_hex, to_rgb
+
+from hemlab.losses import available_losses
+
+HEM_COLOR = "#c0143c"
+"""HEM's colour in every figure: a strong crimson no other loss uses."""
+
+_NAME_COLORS = {
+    "ce": "#0173b2",
+    "mm": "#029e73",
+    "hem": HEM_COLOR,
+    "logitnorm": "#cc78bc",
+    "la": "#de8f05",
+    "dice": "#56b4e9",
+    "focal": "#7b4f2c",
+}
+_UNKNOWN_COLORS = ("#949494", "#555555", "#7f7f00", "#00807f")
+
+
+def loss_name(label: str) -> str:
+    """The loss name of a label: ``"hem:margin=0.5"`` -> ``"hem"``."""
+    return label.split(":", 1)[0]
+
+
+def is_hem(label: str) -> bool:
+    """Whether ``label`` is HEM, with or without options."""
+    return loss_name(label) == "hem"
+
+
+def label_options(label: str) -> dict[str, str]:
+    """The options of a label as strings: ``"hem:margin=0.5"`` -> ``{"margin": "0.5"}``."""
+    if ":" not in label:
+        return {}
+    return dict(pair.split("=", 1) for pair in label.split(":", 1)[1].split(","))
+
+
+def sort_labels(labels: Iterable[str]) -> list[str]:
+    """Labels in hemlab's loss order (``ce mm hem logitnorm la dice focal``, then unknown names
+    alphabetically); a name's plain label before its labels with options, those in given order."""
+    order = {name: rank for rank, name in enumerate(available_losses())}
+    unique = list(dict.fromkeys(labels))
+    return sorted(unique, key=lambda label: (order.get(loss_name(label), len(order)), loss_name(label),
+                                             ":" in label, unique.index(label)))
+
+
+def _shades(color: str, count: int) -> list[str]:
+    """``count`` shades of ``color`` from lighter to darker (the colour itself not included)."""
+    base = np.array(to_rgb(color))
+    mixes = np.linspace(-0.55, 0.45, count) if count > 1 else np.array([-0.45])
+    shades = [base + (1 - base) * -mix if mix < 0 else base * (1 - mix) for mix in mixes]
+    return [to_hex(np.clip(shade, 0, 1)) for shade in shades]
+
+
+def loss_colors(labels: Sequence[str]) -> dict[str, str]:
+    """A hex colour for each loss label, stable across figures.
+
+    Plain names get their fixed colour (``hem`` always :data:`HEM_COLOR`); labels with options
+    get shades of their name's colour (light to dark in the order given); names hemlab does
+    not know get greys and olives.
+
+    >>> loss_colors(["ce", "hem"])["hem"] == HEM_COLOR
+    True
+    """
+    if isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
+        raise ValueError(f"labels: expected a sequence of loss labels (str), got {labels!r}")
+    colors: dict[str, str] = {}
+    unknown = iter(_UNKNOWN_COLORS * (1 + len(labels) // len(_UNKNOWN_COLORS)))
+    for name in dict.fromkeys(loss_name(label) for label in labels):
+        color = _NAME_COLORS.get(name) or next(unknown)
+        family = list(dict.fromkeys(label for label in labels if loss_name(label) == name))
+        variants = [label for label in family if ":" in label]
+        colors.update(zip(variants, _shades(color, len(variants))))
+        if name in family:
+            colors[name] = color
+    return colors
+
+
+def line_style(label: str, colors: dict[str, str]) -> dict[str, object]:
+    """Matplotlib keywords that draw ``label`` in its colour, HEM thicker and on top."""
+    hem = is_hem(label)
+    return {"color": colors[label], "linewidth": 2.6 if hem else 1.6, "zorder": 3 if hem else 2}

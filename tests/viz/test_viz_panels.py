@@ -1,0 +1,56 @@
+"""selection_panel: the slider picks a precomputed option and the output shows draw(option)."""
+from __future__ import annotations
+
+import base64
+
+import matplotlib.pyplot as plt
+import pytest
+
+from hemlab.viz import selection_panel
+
+
+def _recording_draw(calls: list):
+    def draw(value):
+        calls.append(value)
+        figure, axis = plt.subplots(figsize=(2, 1.5))
+        axis.set_title(f"option {value}")
+        return figure
+    return draw
+
+
+def _png(panel) -> bytes:
+    (output,) = panel.children[1].outputs
+    assert output["output_type"] == "display_data"
+    return base64.b64decode(output["data"]["image/png"])
+
+
+def test_panel_draws_the_first_option_then_each_chosen_one():
+    calls = []
+    panel = selection_panel([0.25, 0.5, 1.0], _recording_draw(calls), description="HEM margin μ")
+    slider = panel.children[0]
+    assert calls == [0.25] and slider.description == "HEM margin μ"
+    assert [label for label, _ in slider.options] == ["0.25", "0.5", "1.0"]
+    first = _png(panel)
+    assert first.startswith(b"\x89PNG")
+    slider.value = 1.0
+    assert calls == [0.25, 1.0]
+    assert _png(panel) != first
+    assert plt.get_fignums() == []                             # drawn figures are closed, not shown twice
+
+
+def test_panel_starts_from_the_given_value():
+    calls = []
+    panel = selection_panel(["near", "noise"], _recording_draw(calls), value="noise")
+    assert calls == ["noise"] and panel.children[0].value == "noise"
+
+
+@pytest.mark.parametrize(("options", "draw", "value", "match"), [
+    ([], plt.figure, None, "options"),
+    ("abc", plt.figure, None, "options"),
+    ([1, 2], "not callable", None, "draw: expected a callable"),
+    ([1, 2], lambda value: None, None, "draw: expected it to return a matplotlib Figure"),
+    ([1, 2], plt.figure, 3, "value: expected one of"),
+])
+def test_bad_arguments_are_named(options, draw, value, match):
+    with pytest.raises(ValueError, match=match):
+        selection_panel(options, draw, value=value)
