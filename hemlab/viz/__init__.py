@@ -10,6 +10,7 @@ from hemlab.viz.distributions import plot_logit_distributions, plot_margin_histo
 from hemlab.viz.imbalanced import plot_per_class_accuracy_vs_count
 from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
+from hemlab.viz.paper_figures import headline_tuples, save_paper_figures
 from hemlab.viz.panels import selection_panel
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity
 from hemlab.viz.segmentation import plot_masks
@@ -17,6 +18,7 @@ from hemlab.viz.summary import plot_margin_sweep, plot_summary
 
 __all__ = [
     "HEM_COLOR",
+    "headline_tuples",
     "loss_colors",
     "plot_accuracy_matrices",
     "plot_accuracy_vs_eps",
@@ -30,5 +32,6 @@ __all__ = [
     "plot_score_histograms",
     "plot_summary",
     "plot_training_curves",
+    "save_paper_figures",
     "selection_panel",
 ]

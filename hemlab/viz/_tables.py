@@ -1,36 +1,18 @@
 """Reading the results and summary tables (private).
 
 A ``condition`` is a single word (``"clean"``, ``"corrupted"``, ``"final"``, ``"training"``) or
-``";"``-joined ``key=value`` pairs, e.g. ``"corruption=fog;severity=3"``. The expansion into
-columns here is a stand-in for ``hemlab.tasks.condition_columns``, which will replace it.
+``";"``-joined ``key=value`` pairs, e.g. ``"corruption=fog;severity=3"``, expanded into columns by
+:func:`hemlab.tasks.condition_columns`.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from hemlab.tasks.result import condition_columns
 from hemlab.viz._inputs import require_columns
 
 RESULT_COLUMNS = ("task", "loss_label", "seed", "condition", "metric", "value")
 SUMMARY_COLUMNS = ("task", "loss_label", "condition", "metric", "mean", "ci_low", "ci_high")
-
-
-def _number_or_text(text: str) -> float | str:
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def parse_condition(condition: str) -> dict[str, float | str]:
-    """``"eps=0.03;attack=pgd-ce"`` -> ``{"eps": 0.03, "attack": "pgd-ce"}``; a single word -> ``{}``."""
-    pairs = [part.split("=", 1) for part in condition.split(";") if "=" in part]
-    return {key: _number_or_text(value) for key, value in pairs}
-
-
-def condition_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with one more column per condition key (NaN where a row's condition lacks it)."""
-    parsed = pd.DataFrame([parse_condition(str(c)) for c in table["condition"]], index=table.index)
-    return table.join(parsed.drop(columns=[c for c in parsed.columns if c in table.columns]))
 
 
 def task_rows(table: pd.DataFrame, task: str, metric: str, name: str = "table") -> pd.DataFrame:

@@ -19,7 +19,8 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from hemlab.losses import loss_info
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
-from hemlab.viz._tables import SUMMARY_COLUMNS, parse_condition
+from hemlab.tasks.result import parse_condition
+from hemlab.viz._tables import SUMMARY_COLUMNS
 from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, line_style, loss_colors, loss_name
 
 Headlines = Mapping[str, tuple[str, str, bool]]

@@ -28,4 +28,11 @@ def quick_spec(task: str, loss: str = "hem", seed: int = 0, **options) -> RunSpe
 
 @pytest.fixture
 def tiny():
+    """``tiny(task)``: the quick preset's row for ``task``, shrunk to seconds."""
     return tiny_settings
+
+
+@pytest.fixture
+def spec_for():
+    """``spec_for(task, loss="hem", seed=0, **loss_options)``: a quick-preset spec."""
+    return quick_spec

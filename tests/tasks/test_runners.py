@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import quick_spec, tiny_settings
 
 from hemlab.tasks import METRICS, TIMING_METRICS, run, task_losses, task_settings, with_settings
 
@@ -18,7 +17,7 @@ def _rows(result) -> pd.DataFrame:
     return pd.DataFrame(result.rows)
 
 
-def _check_common(result, task: str) -> pd.DataFrame:
+def _check_common(result, task: str, tiny) -> pd.DataFrame:
     rows = _rows(result)
     assert list(rows.columns) == ["condition", "metric", "value"]
     assert set(rows["metric"]) <= set(METRICS)
@@ -27,7 +26,7 @@ def _check_common(result, task: str) -> pd.DataFrame:
     training = rows[rows["condition"] == "training"].set_index("metric")["value"]
     assert training["train_seconds"] > 0
     assert not rows.duplicated(["condition", "metric"]).any()
-    assert len(result.history) >= tiny_settings(task).epochs
+    assert len(result.history) >= tiny(task).epochs
     assert result.seconds > 0
     return rows
 
@@ -37,9 +36,9 @@ def _without_timing(result) -> pd.DataFrame:
     return rows[~rows["metric"].isin(TIMING_METRICS)].reset_index(drop=True)
 
 
-def test_clean_corrupt_rows_cover_every_corruption_and_severity():
-    result = run(quick_spec("clean_corrupt"), settings=tiny_settings("clean_corrupt"))
-    rows = _check_common(result, "clean_corrupt")
+def test_clean_corrupt_rows_cover_every_corruption_and_severity(tiny, spec_for):
+    result = run(spec_for("clean_corrupt"), settings=tiny("clean_corrupt"))
+    rows = _check_common(result, "clean_corrupt", tiny)
     corrupted = rows[rows["condition"].str.startswith("corruption=")]
     assert set(corrupted["condition"]) == {f"corruption={c};severity={s}" for c in ("gaussian_noise", "jpeg")
                                           for s in (1, 5)}
@@ -52,10 +51,10 @@ def test_clean_corrupt_rows_cover_every_corruption_and_severity():
         "quick", "clean_corrupt").logits_cap
 
 
-def test_ood_rows_have_every_set_and_score():
-    result = run(quick_spec("ood", "ce"), settings=tiny_settings("ood"))
-    rows = _check_common(result, "ood")
-    settings = tiny_settings("ood")
+def test_ood_rows_have_every_set_and_score(tiny, spec_for):
+    result = run(spec_for("ood", "ce"), settings=tiny("ood"))
+    rows = _check_common(result, "ood", tiny)
+    settings = tiny("ood")
     sets = ("near", *settings.far_ood)
     expected = {f"ood_set={name};score={score}" for name in sets for score in settings.ood_scores}
     measured = rows[rows["condition"].str.startswith("ood_set=")]
@@ -68,9 +67,9 @@ def test_ood_rows_have_every_set_and_score():
     assert far > 0.5
 
 
-def test_adversarial_accuracy_falls_with_eps_and_worst_case_is_the_floor():
-    result = run(quick_spec("adversarial", "ce"), settings=tiny_settings("adversarial"))
-    rows = _check_common(result, "adversarial")
+def test_adversarial_accuracy_falls_with_eps_and_worst_case_is_the_floor(tiny, spec_for):
+    result = run(spec_for("adversarial", "ce"), settings=tiny("adversarial"))
+    rows = _check_common(result, "adversarial", tiny)
     attacked = rows[rows["condition"].str.startswith("eps=")].copy()
     attacked[["eps", "attack"]] = attacked["condition"].str.extract(r"eps=([\d.]+);attack=(.*)")
     assert set(attacked["attack"]) == {"fgsm", "pgd-ce", "pgd-margin", "pgd-dlr", "worst_case"}
@@ -79,9 +78,9 @@ def test_adversarial_accuracy_falls_with_eps_and_worst_case_is_the_floor():
     assert by_eps.loc["0.1", "worst_case"] <= by_eps.loc["0.05", "worst_case"]
 
 
-def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts():
-    result = run(quick_spec("imbalanced", "la"), settings=tiny_settings("imbalanced"))
-    rows = _check_common(result, "imbalanced")
+def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts(tiny, spec_for):
+    result = run(spec_for("imbalanced", "la"), settings=tiny("imbalanced"))
+    rows = _check_common(result, "imbalanced", tiny)
     for ratio in ("ratio=10", "ratio=100"):
         metrics = set(rows[rows["condition"] == ratio]["metric"])
         assert {"accuracy", "balanced_accuracy", "many_shot", "medium_shot", "few_shot"} <= metrics
@@ -90,9 +89,9 @@ def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts():
     assert len({record["stage"] for record in result.history}) == 2
 
 
-def test_continual_accuracy_matrix_and_summary_agree():
-    result = run(quick_spec("continual"), settings=tiny_settings("continual"))
-    rows = _check_common(result, "continual")
+def test_continual_accuracy_matrix_and_summary_agree(tiny, spec_for):
+    result = run(spec_for("continual"), settings=tiny("continual"))
+    rows = _check_common(result, "continual", tiny)
     matrix = result.artifacts["accuracy_matrix"]
     assert matrix.shape == (2, 2)
     final = rows[rows["condition"] == "final"].set_index("metric")["value"]
@@ -102,9 +101,9 @@ def test_continual_accuracy_matrix_and_summary_agree():
 
 
 @pytest.mark.parametrize("loss", ["hem", "dice"])
-def test_segmentation_rows_and_masks(loss):
-    result = run(quick_spec("segmentation", loss), settings=tiny_settings("segmentation"))
-    rows = _check_common(result, "segmentation")
+def test_segmentation_rows_and_masks(loss, tiny, spec_for):
+    result = run(spec_for("segmentation", loss), settings=tiny("segmentation"))
+    rows = _check_common(result, "segmentation", tiny)
     assert set(rows[rows["condition"] == "clean"]["metric"]) == {"miou", "pixel_accuracy"}
     masks = result.artifacts
     assert masks["masks_pred"].shape == masks["masks_true"].shape == (4, 16, 16)
@@ -114,38 +113,38 @@ def test_segmentation_rows_and_masks(loss):
 
 
 @pytest.mark.parametrize("task", ["clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation"])
-def test_same_spec_gives_the_same_rows_and_artifacts(task):
-    spec = quick_spec(task, "mm" if task != "segmentation" else "focal", seed=1)
-    settings = tiny_settings(task)
+def test_same_spec_gives_the_same_rows_and_artifacts(task, tiny, spec_for):
+    spec = spec_for(task, "mm" if task != "segmentation" else "focal", seed=1)
+    settings = tiny(task)
     first, second = run(spec, settings=settings), run(spec, settings=settings)
     pd.testing.assert_frame_equal(_without_timing(first), _without_timing(second))
     for name, array in first.artifacts.items():
         np.testing.assert_array_equal(array, second.artifacts[name])
 
 
-def test_a_different_seed_gives_a_different_model():
-    settings = tiny_settings("clean_corrupt")
-    first = run(quick_spec("clean_corrupt", "ce", seed=0), settings=settings)
-    second = run(quick_spec("clean_corrupt", "ce", seed=1), settings=settings)
+def test_a_different_seed_gives_a_different_model(tiny, spec_for):
+    settings = tiny("clean_corrupt")
+    first = run(spec_for("clean_corrupt", "ce", seed=0), settings=settings)
+    second = run(spec_for("clean_corrupt", "ce", seed=1), settings=settings)
     assert not np.array_equal(first.artifacts["logits"], second.artifacts["logits"])
 
 
-def test_every_loss_runs_on_its_tasks():
+def test_every_loss_runs_on_its_tasks(tiny, spec_for):
     for task in ("clean_corrupt", "segmentation"):
-        settings = tiny_settings(task)
+        settings = tiny(task)
         for loss in task_losses(task):
-            rows = _rows(run(quick_spec(task, loss), settings=settings))
+            rows = _rows(run(spec_for(task, loss), settings=settings))
             assert rows["value"].drop(rows.index[rows["metric"] == "epochs_to_target"]).notna().all(), (task, loss)
 
 
-def test_a_loss_without_support_for_the_task_output_is_refused():
+def test_a_loss_without_support_for_the_task_output_is_refused(tiny, spec_for):
     with pytest.raises(ValueError, match="dice does not support classification"):
-        run(quick_spec("clean_corrupt", "dice"))
+        run(spec_for("clean_corrupt", "dice"))
 
 
-def test_epochs_to_target_is_nan_when_the_target_is_never_reached():
-    settings = tiny_settings("clean_corrupt")
-    unreachable = run(quick_spec("clean_corrupt", "ce"),
+def test_epochs_to_target_is_nan_when_the_target_is_never_reached(tiny, spec_for):
+    settings = tiny("clean_corrupt")
+    unreachable = run(spec_for("clean_corrupt", "ce"),
                       settings=with_settings(settings, target_accuracy=1.01, corruptions=()))
     rows = _rows(unreachable).set_index(["condition", "metric"])["value"]
     assert math.isnan(rows[("training", "epochs_to_target")])
