@@ -1,6 +1,8 @@
 """Quick mode, folders, device choice and atomic writes."""
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 import torch
@@ -62,3 +64,33 @@ def test_save_table_and_json_round_trip(tmp_path):
     assert (tmp_path / "x.json").read_text().strip().startswith("{")
     io.save_torch({"w": torch.ones(2)}, tmp_path / "w.pt")
     assert torch.equal(torch.load(tmp_path / "w.pt")["w"], torch.ones(2))
+
+
+@pytest.mark.parametrize("quick, cores, expected", [
+    ("1", 16, 1), ("0", 2, 1), ("0", 4, 1), ("0", 6, 6), ("0", 64, 8),
+])
+def test_configure_threads_picks_a_count(monkeypatch, quick, cores, expected):
+    monkeypatch.setenv("HEMLAB_QUICK", quick)
+    monkeypatch.setattr(runtime, "available_cores", lambda: cores)
+    assert runtime.configure_threads() == expected
+    assert torch.get_num_threads() == expected
+
+
+def test_configure_threads_takes_a_count_and_checks_it():
+    assert runtime.configure_threads(3) == 3 and torch.get_num_threads() == 3
+    for bad in (0, -2, 1.5, True, "4"):
+        with pytest.raises(ValueError, match="threads: expected a positive integer or None"):
+            runtime.configure_threads(bad)
+
+
+def test_available_cores_is_at_least_one():
+    assert 1 <= runtime.available_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("cpu_max, expected", [("150000 100000\n", 2), ("max 100000\n", None), ("50000 100000", 1)])
+def test_available_cores_follows_a_cgroup_quota(monkeypatch, tmp_path, cpu_max, expected):
+    monkeypatch.setattr(runtime, "CGROUP_CPU_MAX", tmp_path / "missing")
+    unlimited = runtime.available_cores()
+    (tmp_path / "cpu.max").write_text(cpu_max)
+    monkeypatch.setattr(runtime, "CGROUP_CPU_MAX", tmp_path / "cpu.max")
+    assert runtime.available_cores() == (unlimited if expected is None else min(expected, unlimited))
