@@ -4,7 +4,9 @@ For each model, ``hemlab.train.train`` and a minimal loop (the same model start,
 data kept on the device, SGD settings, batch order, memory layout and seed; no history,
 no accuracy, no checkpoint) run alternately, ``--repeats`` times each; the script checks
 that both end with identical weights (so they did the same work) and prints the median
-wall-time ratio ``train / minimal`` of adjacent runs and the extra time per step.
+time ratio ``train / minimal`` of adjacent runs and the extra time per step. On the CPU
+the time is the process's CPU time (one thread by default), which other programs on a
+busy machine do not inflate; on an accelerator it is wall time.
 
     python benchmarks/train_vs_minimal.py                   # all models, CPU, one thread
     python benchmarks/train_vs_minimal.py --models mlp --repeats 15 --device cuda
@@ -63,18 +65,23 @@ def fresh_model(case: Case) -> nn.Module:
     return create_model(case.model, case.num_classes, case.in_channels)
 
 
+def clock(device: torch.device) -> float:
+    """CPU seconds of this process on the CPU, wall seconds on an accelerator."""
+    return time.process_time() if device.type == "cpu" else time.perf_counter()
+
+
 def run_hemlab(case: Case, data: TensorDataset, device: torch.device) -> tuple[nn.Module, float]:
     model, loss = fresh_model(case), create_loss("ce")
-    started = time.perf_counter()
+    started = clock(device)
     train(model, loss, data, TrainConfig(epochs=case.epochs, batch_size=case.batch_size, **CONFIG),
           device=device, progress=False)
-    return model, time.perf_counter() - started
+    return model, clock(device) - started
 
 
 def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_last: bool) -> tuple[nn.Module, float]:
     """The loop anyone would write: shuffle, index, forward, loss, backward, step."""
     model, loss_fn = fresh_model(case), create_loss("ce")
-    started = time.perf_counter()
+    started = clock(device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     images, targets = data.tensors
     if channels_last:
@@ -94,8 +101,8 @@ def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-    float(loss)  # wait for the device, as train does at each epoch's end
-    return model, time.perf_counter() - started
+    float(loss.detach())  # wait for the device, as train does at each epoch's end
+    return model, clock(device) - started
 
 
 def same_weights(first: nn.Module, second: nn.Module) -> bool:
@@ -117,16 +124,20 @@ def measure(case: Case, device: torch.device, repeats: int) -> dict:
         extra.append((hemlab_seconds - minimal_seconds) / steps)
     return {"model": case.model, "batch_size": case.batch_size, "steps": steps,
             "minimal_ms_per_step": 1e3 * minimal_seconds / steps,
-            "train_over_minimal": statistics.median(ratios), "extra_us_per_step": 1e6 * statistics.median(extra)}
+            "train_over_minimal": statistics.median(ratios),
+            "ratio_quartiles": "{:.3f}-{:.3f}".format(*statistics.quantiles(ratios, n=4)[::2]),
+            "extra_us_per_step": 1e6 * statistics.median(extra)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="auto, cpu, cuda[:i] or mps (default: cpu)")
     parser.add_argument("--models", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--repeats", type=int, default=7, help="alternating pairs per model (default: 7)")
+    parser.add_argument("--repeats", type=int, default=7, help="alternating pairs per model, >= 2 (default: 7)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     arguments = parser.parse_args()
+    if arguments.repeats < 2:
+        parser.error("--repeats must be at least 2")
     device = resolve_device(arguments.device)
     threads = configure_threads(arguments.threads)
     print(f"device: {device}; {threads} CPU thread(s); torch {torch.__version__}; median of {arguments.repeats} pairs")

@@ -112,8 +112,10 @@ class Batches:
         """The batches of epoch ``epoch`` (its order depends only on ``seed`` and ``epoch``)."""
         if self.inputs is not None:
             count = len(self.inputs)
-            order = torch.randperm(count, generator=self._order_generator(epoch)) if self.shuffle else torch.arange(count)
-            order = order.to(self.device)
+            if self.shuffle:
+                order = torch.randperm(count, generator=self._order_generator(epoch)).to(self.device)
+            else:
+                order = torch.arange(count, device=self.device)
             for start in range(0, count, self.batch_size):
                 index = order[start:start + self.batch_size]
                 yield self.inputs[index], self.targets[index]

@@ -89,7 +89,7 @@ def _changed_run(change: str, digits):
 @pytest.mark.parametrize("change, message", [
     ("loss", r"loss: .HEMLoss\(margin=1.0, .*\). -> .CrossEntropyLoss\(.*\)."),
     ("loss options", r"loss: .HEMLoss\(margin=1.0, .*\). -> .HEMLoss\(margin=0.5, .*\)."),
-    ("model", r"model parameter shapes: differ"),
+    ("model", r"model parameter shapes differ from entry 0: \('layers.1.weight', \(256, 64\)\) -> .*\(64, 64\)"),
     ("train data", r"train data size: 1347 -> 1000"),
     ("eval data", r"eval data size: 450 -> 100"),
     ("config", r"lr: 0.1 -> 0.05"),
@@ -103,3 +103,23 @@ def test_checkpoint_of_another_run_is_refused(change, message, digits, tmp_path)
         train(**other, checkpoint=checkpoint, device="cpu", progress=False)
     assert checkpoint.read_bytes() == saved
     train(**_changed_run("nothing", digits), checkpoint=checkpoint, device="cpu", progress=False)
+
+
+def test_checkpoint_without_identity_is_refused(digits, tmp_path, make_mlp):
+    checkpoint = tmp_path / "old.pt"
+    torch.save({"model": make_mlp().state_dict(), "config": {"epochs": 1}}, checkpoint)
+    with pytest.raises(ValueError, match="records no run identity"):
+        train(make_mlp(), create_loss("ce"), digits[0], epochs=1, checkpoint=checkpoint, device="cpu",
+              progress=False)
+
+
+@pytest.mark.parametrize("first, second, message", [
+    (torch.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(label_smoothing=0.1), "label_smoothing=0.1"),
+    (create_loss("hem", margin=torch.ones(10)), create_loss("hem", margin=torch.full((10,), 2.0)),
+     r"margin=\[2.0, 2.0"),
+])
+def test_loss_options_its_repr_hides_are_part_of_the_identity(first, second, message, digits, tmp_path, make_mlp):
+    checkpoint = tmp_path / "run.pt"
+    train(make_mlp(), first, digits[0], epochs=1, checkpoint=checkpoint, device="cpu", progress=False)
+    with pytest.raises(ValueError, match=rf"loss: .* -> .*{message}"):
+        train(make_mlp(), second, digits[0], epochs=1, checkpoint=checkpoint, device="cpu", progress=False)
