@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
-from torch import Tensor, nn
+from torch import nn
 from torch.utils.data import TensorDataset
 
 from hemlab.losses import create_loss
