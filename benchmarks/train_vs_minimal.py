@@ -4,9 +4,10 @@ For each model, ``hemlab.train.train`` and a minimal loop (the same model start,
 data kept on the device, SGD settings, batch order, memory layout and seed; no history,
 no accuracy, no checkpoint) run alternately, ``--repeats`` times each; the script checks
 that both end with identical weights (so they did the same work) and prints the median
-time ratio ``train / minimal`` of adjacent runs and the extra time per step. On the CPU
-the time is the process's CPU time (one thread by default), which other programs on a
-busy machine do not inflate; on an accelerator it is wall time.
+time ratio ``train / minimal`` of adjacent runs (and its quartiles), the extra time per
+step, and the extra torch operators ``train`` dispatches per step (fixed costs included).
+On the CPU the time is the process's CPU time (one thread by default), which other
+programs on a busy machine inflate less than wall time; on an accelerator it is wall time.
 
     python benchmarks/train_vs_minimal.py                   # all models, CPU, one thread
     python benchmarks/train_vs_minimal.py --models mlp --repeats 15 --device cuda
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import TensorDataset
 
 from hemlab.losses import create_loss
@@ -105,6 +107,29 @@ def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_
     return model, clock(device) - started
 
 
+class _OpCounter(TorchDispatchMode):
+    """Counts the torch operators dispatched while it is active."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def extra_ops_per_step(case: Case, data: TensorDataset, device: torch.device, channels_last: bool) -> float:
+    """Torch operators ``train`` dispatches beyond the minimal loop, per step: a count that,
+    unlike a time, a busy machine cannot blur."""
+    counts = []
+    for run in (lambda: run_hemlab(case, data, device), lambda: run_minimal(case, data, device, channels_last)):
+        with _OpCounter() as counter:
+            run()
+        counts.append(counter.count)
+    return (counts[0] - counts[1]) / (case.epochs * -(-case.samples // case.batch_size))
+
+
 def same_weights(first: nn.Module, second: nn.Module) -> bool:
     return all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
 
@@ -123,6 +148,7 @@ def measure(case: Case, device: torch.device, repeats: int) -> dict:
         ratios.append(hemlab_seconds / minimal_seconds)
         extra.append((hemlab_seconds - minimal_seconds) / steps)
     return {"model": case.model, "batch_size": case.batch_size, "steps": steps,
+            "extra_ops_per_step": extra_ops_per_step(case, data, device, channels_last),
             "minimal_ms_per_step": 1e3 * minimal_seconds / steps,
             "train_over_minimal": statistics.median(ratios),
             "ratio_quartiles": "{:.3f}-{:.3f}".format(*statistics.quantiles(ratios, n=4)[::2]),

@@ -294,6 +294,14 @@ def _save_checkpoint(path: str | os.PathLike, identity: dict[str, Any], device: 
 
 # ----------------------------------------------------------------------------- epochs
 
+def _positions(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+    """Dense ``(N, C, d1, ...)`` logits and ``(N, d1, ...)`` targets as ``(M, C)`` and ``(M,)``
+    rows, one per position; classification ``(N, C)`` and ``(N,)`` as they are."""
+    if logits.ndim == 2:
+        return logits, targets
+    return logits.movedim(1, -1).reshape(-1, logits.shape[1]), targets.reshape(-1)
+
+
 class _EpochTally:
     """The loss and accuracy of an epoch's training batches, counted without slowing the steps.
 
@@ -325,9 +333,9 @@ class _EpochTally:
     def _count_pending(self) -> None:
         if not self.pending:
             return
-        classes = self.pending[0][0].shape[1]
-        logits = torch.cat([logits.movedim(1, -1).reshape(-1, classes) for logits, _ in self.pending])
-        targets = torch.cat([targets.reshape(-1) for _, targets in self.pending])
+        logits, targets = zip(*(_positions(logits, targets) for logits, targets in self.pending))
+        logits, targets = torch.cat(logits), torch.cat(targets)
+        classes = logits.shape[1]
         self.correct += logits.argmax(dim=1).eq(targets).sum()
         self.valid += targets.ge(0).logical_and_(targets.lt(classes)).sum()
         self.pending, self.pending_elements = [], 0
