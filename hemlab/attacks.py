@@ -19,15 +19,16 @@ Attacks take classification models: ``model(x)`` returns logits ``(N, C)``; ``x`
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import DataLoader, Dataset
 
+from hemlab.inference import Batches, eval_mode, model_device, uses_channels_last
 from hemlab.metrics.margins import classification_margins
 
 ATTACK_LOSSES = ("ce", "margin", "dlr")
@@ -67,18 +68,6 @@ def attack_loss(logits: torch.Tensor, targets: torch.Tensor, loss: str = "ce") -
         raise ValueError(f"loss: 'dlr' needs at least 3 classes, the model gives C = {logits.shape[1]}; use 'margin'")
     top = logits.topk(3, dim=1).values
     return -margins / (top[:, 0] - top[:, 2] + _DLR_EPSILON)
-
-
-@contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    """Put every submodule in eval mode; restore each one's own training flag afterwards, also on error."""
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 def _clamp(x: torch.Tensor, clamp: Clamp) -> torch.Tensor:
@@ -150,7 +139,7 @@ def pgd(
     adversarial = original.clone()
     if random_start:
         adversarial = _clamp(adversarial + torch.empty_like(adversarial).uniform_(-eps, eps), clamp)
-    with _eval_mode(model), torch.enable_grad():
+    with eval_mode(model), torch.enable_grad():
         for _ in range(steps):
             adversarial.requires_grad_(True)
             objective = attack_loss(model(adversarial), y, loss).sum()
@@ -233,14 +222,14 @@ def worst_case(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attacks: Mapp
     """
     if not attacks:
         raise ValueError("attacks: expected at least one named attack")
-    with _eval_mode(model), torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         clean = model(x).argmax(dim=1) == y
     per_attack = {}
     for name, attack in attacks.items():
         adversarial = attack(model, x, y)
         if adversarial.shape != x.shape:
             raise ValueError(f"attacks[{name!r}]: returned shape {tuple(adversarial.shape)}, expected {tuple(x.shape)}")
-        with _eval_mode(model), torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             per_attack[name] = clean & (model(adversarial).argmax(dim=1) == y)
     robust = clean.clone()
     for mask in per_attack.values():
@@ -248,17 +237,34 @@ def worst_case(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attacks: Mapp
     return WorstCase(clean=clean, per_attack=per_attack, robust=robust)
 
 
-Batches = Union[Tuple[torch.Tensor, torch.Tensor], Iterable[Sequence[torch.Tensor]]]
+AttackData = Union[Tuple[torch.Tensor, torch.Tensor], Dataset, DataLoader]
 
 
-def robust_accuracy(model: nn.Module, data: Batches, attacks: Mapping[str, AttackFn]) -> dict[str, float]:
+def _attack_batches(model: nn.Module, data: AttackData, batch_size: int
+                    ) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+    """``(x, y)`` batches on the model's device: the tuple as one batch, datasets as in ``predict``."""
+    device = model_device(model)
+    if isinstance(data, tuple) and len(data) == 2 and all(isinstance(part, torch.Tensor) for part in data):
+        return [(data[0].to(device), data[1].to(device))]
+    if not isinstance(data, (Dataset, DataLoader)):
+        raise ValueError(f"data: expected an (x, y) tuple of tensors, a Dataset or a DataLoader, "
+                         f"got {type(data).__name__}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    return Batches(data, batch_size, device, channels_last=uses_channels_last(model)).epoch(0)
+
+
+def robust_accuracy(model: nn.Module, data: AttackData, attacks: Mapping[str, AttackFn], *,
+                    batch_size: int = 256) -> dict[str, float]:
     """Clean, per-attack and worst-case accuracy over a dataset.
 
     Args:
         model: classifier returning logits ``(N, C)``.
-        data: one batch as a tuple ``(x, y)`` of tensors, or an iterable of ``(x, y)`` batches
-            (e.g. a ``DataLoader``); batches are moved to the device of the model's parameters.
+        data: one batch as a tuple ``(x, y)`` of tensors, or a ``Dataset`` or ``DataLoader`` of
+            ``(x, y)`` samples, batched as :func:`hemlab.inference.predict` batches them (in order,
+            on the device of the model's parameters).
         attacks: name -> attack, as in :func:`worst_case`.
+        batch_size: samples per attacked batch for a ``Dataset`` (a ``DataLoader`` keeps its own).
 
     Returns:
         ``{"clean": ..., <attack name>: ..., "worst_case": ...}``: fractions of samples correct on
@@ -267,13 +273,9 @@ def robust_accuracy(model: nn.Module, data: Batches, attacks: Mapping[str, Attac
     reserved = {"clean", "worst_case"} & set(attacks)
     if reserved:
         raise ValueError(f"attacks: the names {sorted(reserved)} are reserved for the summary columns")
-    batches = [data] if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], torch.Tensor) else data
-    parameter = next(model.parameters(), None)
     totals: dict[str, int] = {"clean": 0, **{name: 0 for name in attacks}, "worst_case": 0}
     count = 0
-    for x, y in batches:
-        if parameter is not None:
-            x, y = x.to(parameter.device), y.to(parameter.device)
+    for x, y in _attack_batches(model, data, batch_size):
         outcome = worst_case(model, x, y, attacks)
         totals["clean"] += int(outcome.clean.sum())
         for name, mask in outcome.per_attack.items():

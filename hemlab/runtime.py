@@ -1,10 +1,11 @@
-"""Where hemlab runs: quick or paper mode, the data folder, and the compute device.
+"""Where hemlab runs: quick or paper mode, the data folder, the compute device and CPU threads.
 
 Quick mode (embedded data, small models, a few epochs, CPU-friendly) is on when
 ``HEMLAB_QUICK=1`` or ``CI`` is set; paper mode follows the literature settings.
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -55,3 +56,41 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ValueError("device: 'mps' was asked for but Apple MPS is not available; use device='auto' or 'cpu'")
     return resolved
+
+
+MAX_AUTO_THREADS = 8
+FEW_CORES = 4
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def available_cores() -> int:
+    """CPU cores this process may use: its CPU affinity (or ``os.cpu_count()``), capped by a
+    cgroup v2 CPU quota (``/sys/fs/cgroup/cpu.max``, as containers set) when there is one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+    except (OSError, ValueError):
+        return cores
+    if quota == "max":
+        return cores
+    return max(1, min(cores, math.ceil(int(quota) / int(period))))
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's CPU thread count (``torch.set_num_threads``) and return it.
+
+    ``threads=None`` chooses: 1 in quick mode or when at most ``FEW_CORES`` (4) cores are
+    available, else ``min(cores, MAX_AUTO_THREADS)`` (8). Why: quick-mode models and batches
+    are so small that extra threads mostly wait on each other, and on a small machine that
+    runs anything else torch's default (one thread per core) is far slower. Measured on a
+    busy 2-core machine: the quick demo took 113 s with two threads against 19 s with one;
+    5 epochs of the digits MLP 4.4-5.8 s against 0.8-0.9 s; 4 steps of the CIFAR CNN
+    5.6-10.2 s against 5.1-6.2 s. Above 8 threads the small hemlab models gain little.
+    """
+    if threads is None:
+        cores = available_cores()
+        threads = 1 if is_quick_mode() or cores <= FEW_CORES else min(cores, MAX_AUTO_THREADS)
+    elif not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads: expected a positive integer or None, got {threads!r}")
+    torch.set_num_threads(threads)
+    return threads

@@ -84,3 +84,33 @@ def test_written_files_get_the_usual_permissions(tmp_path, umask):
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
     assert sorted(path.name for path in tmp_path.iterdir()) == ["figure.png", "t.csv", "w.pt", "x.json"]
+
+
+@pytest.mark.parametrize("quick, cores, expected", [
+    ("1", 16, 1), ("0", 2, 1), ("0", 4, 1), ("0", 6, 6), ("0", 64, 8),
+])
+def test_configure_threads_picks_a_count(monkeypatch, quick, cores, expected):
+    monkeypatch.setenv("HEMLAB_QUICK", quick)
+    monkeypatch.setattr(runtime, "available_cores", lambda: cores)
+    assert runtime.configure_threads() == expected
+    assert torch.get_num_threads() == expected
+
+
+def test_configure_threads_takes_a_count_and_checks_it():
+    assert runtime.configure_threads(3) == 3 and torch.get_num_threads() == 3
+    for bad in (0, -2, 1.5, True, "4"):
+        with pytest.raises(ValueError, match="threads: expected a positive integer or None"):
+            runtime.configure_threads(bad)
+
+
+def test_available_cores_is_at_least_one():
+    assert 1 <= runtime.available_cores() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("cpu_max, expected", [("150000 100000\n", 2), ("max 100000\n", None), ("50000 100000", 1)])
+def test_available_cores_follows_a_cgroup_quota(monkeypatch, tmp_path, cpu_max, expected):
+    monkeypatch.setattr(runtime, "CGROUP_CPU_MAX", tmp_path / "missing")
+    unlimited = runtime.available_cores()
+    (tmp_path / "cpu.max").write_text(cpu_max)
+    monkeypatch.setattr(runtime, "CGROUP_CPU_MAX", tmp_path / "cpu.max")
+    assert runtime.available_cores() == (unlimited if expected is None else min(expected, unlimited))

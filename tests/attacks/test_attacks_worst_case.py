@@ -5,7 +5,7 @@ from functools import partial
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Subset, TensorDataset
 
 from hemlab.attacks import fgsm, pgd, robust_accuracy, standard_attacks, worst_case
 
@@ -37,15 +37,26 @@ def test_per_attack_masks_match_running_the_attack_directly(digits_model):
     assert torch.equal(outcome.robust, direct_fgsm & direct_dlr)
 
 
-def test_robust_accuracy_over_a_loader_equals_one_batch(digits_model):
+def test_robust_accuracy_over_a_dataset_or_loader_equals_one_batch(digits_model):
     model, x, y = digits_model
     attacks = standard_attacks(EPS, steps=5, random_start=False, losses=("ce", "dlr"))
     whole = robust_accuracy(model, (x, y), attacks)
-    loader = DataLoader(TensorDataset(x.cpu(), y.cpu()), batch_size=128)
-    batched = robust_accuracy(model, loader, attacks)
-    assert list(batched) == ["clean", "fgsm", "pgd-ce", "pgd-dlr", "worst_case"]
-    assert batched == pytest.approx(whole)
+    dataset = TensorDataset(x.cpu(), y.cpu())
+    for data, keywords in ((DataLoader(dataset, batch_size=128), {}), (dataset, {"batch_size": 100}),
+                           (Subset(dataset, range(len(dataset))), {})):
+        batched = robust_accuracy(model, data, attacks, **keywords)
+        assert list(batched) == ["clean", "fgsm", "pgd-ce", "pgd-dlr", "worst_case"]
+        assert batched == pytest.approx(whole)
     assert whole["worst_case"] <= min(whole["fgsm"], whole["pgd-ce"], whole["pgd-dlr"]) < whole["clean"]
+
+
+def test_robust_accuracy_names_bad_data(digits_model):
+    model, x, y = digits_model
+    attacks = {"fgsm": partial(fgsm, eps=EPS)}
+    with pytest.raises(ValueError, match="data: expected an \\(x, y\\) tuple of tensors, a Dataset or a DataLoader"):
+        robust_accuracy(model, [(x, y)], attacks)
+    with pytest.raises(ValueError, match="batch_size"):
+        robust_accuracy(model, TensorDataset(x, y), attacks, batch_size=0)
 
 
 def test_worst_case_and_robust_accuracy_validate_attacks(digits_model):
