@@ -63,7 +63,7 @@ def canonical_loss_options(loss: str, options: Mapping[str, OptionValue]) -> Los
     allowed = [name for name in accepted_arguments(loss) if name not in _RESERVED_OPTIONS]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise ValueError(f"loss_options: {loss} takes {allowed or 'no options'}, got {unknown}")
+        raise ValueError(f"loss_options: {loss} expected options from {allowed}, got unknown {unknown}")
     kept = {}
     for name, value in options.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):

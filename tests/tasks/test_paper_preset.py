@@ -34,7 +34,7 @@ def offline_paper_data(monkeypatch):
     ("adversarial", {"eps": (8 / 255,), "attack_steps": 1, "attack_samples": 8}),
 ])
 def test_a_paper_spec_runs_end_to_end_on_cifar_shaped_tensors(offline_paper_data, tmp_path, task, changes):
-    settings = with_settings(task_settings("paper", task), epochs=1, batch_size=16, **changes)
+    settings = with_settings(task_settings("paper", task), epochs=2, milestones=(1,), batch_size=16, **changes)
     spec = RunSpec(task, settings.dataset, settings.model, "hem", (), 0, "paper")
     result = run(spec, "cpu", settings=settings, checkpoint_dir=tmp_path)
     rows = pd.DataFrame(result.rows)
@@ -44,7 +44,8 @@ def test_a_paper_spec_runs_end_to_end_on_cifar_shaped_tensors(offline_paper_data
 
 
 def test_the_paper_segmentation_spec_builds_its_unet_for_voc(offline_paper_data):
-    settings = with_settings(task_settings("paper", "segmentation"), epochs=1, batch_size=4, checkpoints=False,
+    settings = with_settings(task_settings("paper", "segmentation"), epochs=1, milestones=None, batch_size=4,
+                             checkpoints=False,
                              model_options=(("width", 4),))
     spec = RunSpec("segmentation", "voc", "unet", "dice", (), 0, "paper")
     result = run(spec, "cpu", settings=settings)

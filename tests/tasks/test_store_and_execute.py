@@ -1,6 +1,7 @@
 """The result store and the executors: resume after a kill, identical tables everywhere."""
 from __future__ import annotations
 
+import importlib
 import json
 
 import numpy as np
@@ -11,8 +12,8 @@ from hemlab.tasks import (
     ROW_COLUMNS, TIMING_METRICS, Job, ResultStore, RunFailure, RunResult, RunSpec, execute, get_executor, plan,
     run_job,
 )
-from hemlab.tasks import execute as execute_module
 
+execute_module = importlib.import_module("hemlab.tasks.execute")
 SMALL_SWEEP = {"tasks": ["continual"], "losses": ["ce", "hem"], "seeds": 2}
 
 
@@ -105,7 +106,7 @@ def test_unknown_executor_is_named():
 
 
 def test_local_and_process_executors_give_identical_tables(tmp_path):
-    specs = [RunSpec("continual", "digits", "mlp", loss, (), seed) for loss in ("ce", "hem") for seed in (0, 1)]
+    specs = [RunSpec("continual", "digits", "mlp", "ce", (), 0), RunSpec("continual", "digits", "mlp", "hem", (), 1)]
     local, pooled = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "pool")
     assert not execute(specs, local, executor="local", progress=False).failed
     assert not execute(specs, pooled, executor="processes", workers=2, progress=False).failed
