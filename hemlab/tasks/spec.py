@@ -224,9 +224,9 @@ PRESETS: dict[str, dict[str, TaskSettings]] = {
         "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10, margin_sweep=True),
         "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 20}, shot_thresholds=(60, 10)),
         "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 4}, n_tasks=5),
-        "segmentation": TaskSettings(dataset="shapes", model="unet", epochs=8, batch_size=16, optimizer="adamw",
-                                     lr=3e-3, weight_decay=1e-4, schedule="cosine", target_accuracy=0.7,
-                                     model_options=(("width", 8),), dataset_options=(("n_images", 192),)),
+        "segmentation": TaskSettings(dataset="shapes", model="unet", epochs=20, batch_size=8, optimizer="adamw",
+                                     lr=3e-3, weight_decay=1e-4, schedule="cosine", target_accuracy=0.9,
+                                     model_options=(("width", 8),), dataset_options=(("n_images", 96),)),
     },
     "paper": {
         "clean_corrupt": TaskSettings(**_PAPER_CLASSIFIER, corruptions=_CORRUPTIONS),

@@ -178,7 +178,8 @@ def seeds_needed(differences: np.ndarray) -> float:
 
 def verdicts(table: pd.DataFrame, preset: str, claims: tuple[Claim, ...] = CLAIMS,
              default_labels: Mapping[str, None] | set[str] | None = None) -> pd.DataFrame:
-    """One row per claim: the paired difference over seeds, its interval and the verdict.
+    """One row per claim whose task is in ``table``: the paired difference over seeds, its
+    interval and the verdict.
 
     ``default_labels``: the loss labels that count for ``best_other`` / ``worst_other``
     (default: every label without options, so margin-sweep variants do not compete).
@@ -189,8 +190,9 @@ def verdicts(table: pd.DataFrame, preset: str, claims: tuple[Claim, ...] = CLAIM
     labels = set(default_labels) if default_labels is not None else {
         label for label in table["loss_label"].unique() if ":" not in label}
     heads = headlines(preset)
+    present = set(table["task"])
     records = []
-    for claim in claims:
+    for claim in (claim for claim in claims if claim.task in present):
         condition = claim.condition or heads[claim.task].condition
         metric = claim.metric or heads[claim.task].metric
         comparator = _resolve_comparator(table, claim, condition, metric, labels)
