@@ -28,6 +28,12 @@ PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("HEMLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+ERROR_MIME = "application/vnd.jupyter.error"
+PROMPTS_JS = ("const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);"
+              f"const errors = document.querySelectorAll('[data-mime-type=\"{ERROR_MIME}\"]').length;")
+# finished: nothing queued ([*]) and every cell numbered, or a cell failed (Run All stops there)
+FINISHED_JS = ("prompts.length > 0 && !prompts.some(text => text.includes('*')) && "
+               "(errors > 0 || prompts.every(text => /\\[\\d+\\]/.test(text)))")
 # Render every cell (no windowing) so the tests see all outputs; no news pop-up.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -154,19 +160,17 @@ def run_all_cells() -> Callable:
     """``run_all_cells(page, timeout_s)``: Run > Run All Cells, wait until every code cell has
     run or one failed; return the texts of the error outputs (empty when all passed)."""
 
-    def run(page, timeout_s: float = 120) -> list[str]:
+    def run(page, timeout_s: float = 240) -> list[str]:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
-                const errors = document.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"]').length;
-                const busy = prompts.some(text => text.includes('*'));
-                return prompts.length > 0 && !busy && (errors > 0 || prompts.every(text => /\\[\\d+\\]/.test(text)));
-            }""",
-            timeout=timeout_s * 1000,
-            polling=500,
-        )
-        return page.locator('[data-mime-type="application/vnd.jupyter.error"]').all_inner_texts()
+        try:
+            page.wait_for_function(f"() => {{ {PROMPTS_JS} return {FINISHED_JS}; }}", timeout=timeout_s * 1000,
+                                   polling=500)
+        except PlaywrightTimeoutError:
+            prompts = page.evaluate(f"() => {{ {PROMPTS_JS} return prompts; }}")
+            pytest.fail(f"cells still running or not run after {timeout_s} s; prompts: {prompts}")
+        return page.locator(f'[data-mime-type="{ERROR_MIME}"]').all_inner_texts()
 
     return run
