@@ -1,9 +1,24 @@
-"""Pictures: training curves, logit and margin distributions, one picture per task, the paper's
-summary figures, and slider panels for the notebooks.
+"""Pictures: training curves, the anatomy of a loss (gradients per logit, loss curves,
+decision regions with margin bands), logit and margin distributions, one picture per task,
+the paper's summary figures, and the ipywidgets panels of the notebooks.
 
 Every plot is a pure function of tables (pandas) and arrays (numpy or torch) that returns a
 matplotlib Figure; every loss keeps one colour across figures (:func:`loss_colors`, HEM in red).
 """
+from hemlab.viz.anatomy import (
+    ToyModels,
+    anatomy_losses,
+    decision_grid,
+    logit_gradients,
+    plot_decision_regions,
+    plot_logit_gradients,
+    plot_rival_sweep,
+    plot_true_logit_pull,
+    rival_sweep,
+    train_toy_models,
+    true_logit_pull,
+)
+from hemlab.viz.anatomy_widgets import LossAnatomyPanel, parse_logits
 from hemlab.viz.continual import plot_accuracy_matrices
 from hemlab.viz.curves import plot_training_curves
 from hemlab.viz.distributions import plot_logit_distributions, plot_margin_histograms
@@ -18,20 +33,33 @@ from hemlab.viz.summary import plot_margin_sweep, plot_summary
 
 __all__ = [
     "HEM_COLOR",
+    "LossAnatomyPanel",
+    "ToyModels",
+    "anatomy_losses",
+    "decision_grid",
     "headline_tuples",
+    "logit_gradients",
     "loss_colors",
+    "parse_logits",
     "plot_accuracy_matrices",
     "plot_accuracy_vs_eps",
     "plot_accuracy_vs_severity",
+    "plot_decision_regions",
     "plot_logit_distributions",
+    "plot_logit_gradients",
     "plot_margin_histograms",
     "plot_margin_sweep",
     "plot_masks",
     "plot_per_class_accuracy_vs_count",
+    "plot_rival_sweep",
     "plot_roc_curves",
     "plot_score_histograms",
     "plot_summary",
     "plot_training_curves",
+    "plot_true_logit_pull",
+    "rival_sweep",
     "save_paper_figures",
     "selection_panel",
+    "train_toy_models",
+    "true_logit_pull",
 ]
