@@ -60,23 +60,22 @@ def _tasks(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
-    """Plan, execute and tabulate a sweep; returns ``(specs, report, table, out_dir)``."""
+    """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
     from hemlab.runtime import configure_threads, resolve_device
-    from hemlab.tasks import ResultStore, execute, plan
+    from hemlab.tasks import plan, sweep
 
     try:
         resolve_device(args.device)
-        specs = plan(args.preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
-                     margin_sweep=margin_sweep)
+        count = len(plan(args.preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
+                         margin_sweep=margin_sweep))
     except ValueError as error:
         raise UsageError(str(error)) from error
     configure_threads(args.threads)
     out_root = Path(args.out) if args.out else _results_root()
-    store = ResultStore(out_root)
-    print(f"{len(specs)} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
-    report = execute(specs, store, executor=args.executor, workers=args.workers, device=args.device,
-                     progress=not args.quiet)
-    return specs, report, store.table(args.preset, specs), out_root / args.preset
+    print(f"{count} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
+    return sweep(args.preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
+                 margin_sweep=margin_sweep, executor=args.executor, workers=args.workers, device=args.device,
+                 progress=not args.quiet)
 
 
 def _results_root() -> Path:
@@ -101,7 +100,8 @@ def _run(args: argparse.Namespace) -> int:
     from hemlab.io import save_table
     from hemlab.tasks import headlines, summarize
 
-    specs, report, table, out_dir = _sweep(args, [args.task], margin_sweep=False)
+    results = _sweep(args, [args.task], margin_sweep=False)
+    report, table, out_dir = results.report, results.table, results.store.root / args.preset
     _print_timing(report)
     if table.empty:
         return 1
@@ -119,7 +119,8 @@ def _paper(args: argparse.Namespace) -> int:
     from hemlab.tasks import headline_table, summarize, verdicts, write_report
     from hemlab.viz import save_paper_figures
 
-    specs, report, table, out_dir = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
+    results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
+    report, table, out_dir = results.report, results.table, results.store.root / args.preset
     _print_timing(report)
     if table.empty:
         return 1

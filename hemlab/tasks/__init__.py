@@ -33,13 +33,14 @@ from hemlab.tasks.spec import (
 )
 from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, summarize, verdicts
 from hemlab.tasks.store import ResultStore
+from hemlab.tasks.sweep import Sweep, sweep
 
 __all__ = [
     "CLAIMS", "Claim", "DEFAULT_LOSSES", "EXECUTORS", "ExecutionReport", "Headline", "Job", "LOWER_IS_BETTER",
     "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES", "ROW_COLUMNS", "ResultStore",
-    "RunContext", "RunFailure", "RunResult", "RunSpec", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
+    "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
     "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute",
     "format_condition", "get_executor", "headline_table", "headlines", "local_executor", "loss_label",
     "parse_condition", "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job",
-    "summarize", "task_losses", "task_settings", "verdicts", "with_settings", "write_report",
+    "summarize", "sweep", "task_losses", "task_settings", "verdicts", "with_settings", "write_report",
 ]
