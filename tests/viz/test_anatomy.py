@@ -41,7 +41,7 @@ def test_anatomy_losses_are_the_registry_classification_losses_without_required_
     assert "hem" in names and "mm" in names and "ce" in names
     assert "dice" not in names and "la" not in names   # segmentation only; needs class_counts
     for name in names:
-        assert "classification" in losses.loss_info(name).tasks
+        assert "classification" in losses.loss_info(name).outputs
         losses.create_loss(name)
 
 
