@@ -190,6 +190,7 @@ def test_panel_update_follows_the_widgets(toy):
     panel.margin.value = 0.5   # the observer redraws; update() returns what it drew
     second = panel.update()
     assert second.loss_value < first.loss_value and second.readout != first.readout
+    assert second.png.startswith(b"\x89PNG") and panel.image.value == second.png != first.png
     panel.loss.value = "ce"
     third = panel.update()
     assert third.loss == "ce" and "no margin" in third.readout
