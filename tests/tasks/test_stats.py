@@ -113,3 +113,12 @@ def test_seeds_needed_grows_with_noise():
     quiet = seeds_needed(np.array([0.05, 0.01, 0.04]))
     assert noisy > quiet >= 2
     assert math.isnan(seeds_needed(np.array([0.1, -0.1])))
+
+
+def test_headline_table_orders_losses_and_hides_sweep_variants():
+    from hemlab.tasks import headline_table
+
+    table = _table({"hem": [0.9, 0.8], "ce": [0.7, 0.7], "hem:margin=0.5": [0.5, 0.5]})
+    shown = headline_table(summarize(table), "quick")
+    assert list(shown.columns) == ["ce", "hem"] and shown.loc["clean_corrupt (accuracy)", "hem"] == "0.850 ± 0.071"
+    assert "hem:margin=0.5" in headline_table(summarize(table), "quick", variants=True).columns
