@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hemlab-installed
+RESULTS ?= $(CURDIR)/results
 
 .PHONY: setup browser demo test test-fast lab bench clean
 
@@ -16,7 +17,7 @@ $(STAMP): requirements-lock.txt pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(PY) -m hemlab paper --preset quick
+	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick
 
 # The browser tests (tests/browser) drive JupyterLab in the system Chromium. As root, install
 # Debian's chromium when it is missing; otherwise those tests skip with one line saying so.
@@ -26,10 +27,13 @@ browser:
 		|| echo "could not install chromium: the browser tests will skip"; \
 	fi
 
+# The quick paper sweep first (the main job, end to end; runs already in $(RESULTS) are
+# reused), then the test suite and every notebook, which read their runs from that store.
 # One OpenMP thread per process: notebook kernels share the CPU with pytest, and two spinning
 # threads per process on a small machine run many times slower.
 test: setup browser
-	HEMLAB_QUICK=1 OMP_NUM_THREADS=1 $(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax
+	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet
+	HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) OMP_NUM_THREADS=1 $(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax
 
 test-fast: setup
 	HEMLAB_QUICK=1 $(PY) -m pytest tests -x -q
