@@ -33,7 +33,8 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
 
     ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: all seven losses).
     A loss that does not support a task's output is left out of that task (Dice runs only
-    in segmentation); a loss that supports none of the ``tasks`` is an error. With
+    in segmentation); a loss named in ``losses`` that supports none of the ``tasks`` is an
+    error (the default losses are only left out). With
     ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
     ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it).
     """
@@ -44,7 +45,8 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds: expected a positive integer, got {seeds!r}")
     parsed = [parse_loss_spec(text) for text in (losses if losses is not None else DEFAULT_LOSSES)]
-    for name, _ in parsed:
+    named = [name for name, _ in parsed] if losses is not None else []
+    for name in named:
         if not any(name in task_losses(task) for task in task_names):
             raise ValueError(f"losses: {name} supports none of the tasks {task_names}")
     specs = []
