@@ -69,8 +69,8 @@ def plot_roc_curves(id_logits_by_loss: Mapping[str, Any], ood_logits_by_loss: Ma
         is_known = np.concatenate([np.ones(known.size), np.zeros(unknown.size)])
         false_positive, true_positive, _ = roc_curve(is_known, np.concatenate([known, unknown]))
         metrics = ood_metrics(known, unknown)
-        axis.plot(false_positive, true_positive, label=f"{label}  (AUROC {metrics['AUROC']:.3f}, "
-                  f"FPR95 {metrics['FPR95']:.2f})", **line_style(label, colors))
+        axis.plot(false_positive, true_positive, label=f"{label}  (AUROC {metrics['auroc']:.3f}, "
+                  f"FPR95 {metrics['fpr95']:.2f})", **line_style(label, colors))
     axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="chance")
     axis.axhline(0.95, color="grey", linestyle=":", linewidth=1)
     axis.set(xlabel="false-positive rate (unknown accepted as known)",
@@ -108,7 +108,7 @@ def plot_score_histograms(id_logits_by_loss: Mapping[str, Any], ood_logits_by_lo
         axis.hist(known, bins=edges, density=True, color=color, alpha=0.6)
         axis.hist(unknown, bins=edges, density=True, histtype="step", color=UNKNOWN_COLOR, linewidth=1.6,
                   hatch="//")
-        auroc = ood_metrics(known, unknown)["AUROC"]
+        auroc = ood_metrics(known, unknown)["auroc"]
         axis.set_title(f"{label}: AUROC {auroc:.3f}", color=color, fontweight="bold" if is_hem(label) else "normal")
         axis.set(xlabel=SCORE_NAMES[score], ylabel="density")
         axis.grid(alpha=0.3)
