@@ -74,6 +74,15 @@ def test_margin_rows_report_error_rate_and_median(assert_readable):
     assert "margin" in hem_axis.get_xlabel()
 
 
+def test_margin_notes_stay_readable_over_the_bars_and_lines():
+    figure = plot_margin_histograms({"ce": _fixed_logits(0.5, [0.0, -0.5])}, margin=1.0)
+    (axis,) = figure.axes
+    (note,) = axis.texts
+    backing = note.get_bbox_patch()
+    assert backing is not None and to_rgba(backing.get_facecolor())[:3] == pytest.approx((1.0, 1.0, 1.0))
+    assert note.get_zorder() > max(artist.get_zorder() for artist in [*axis.lines, *axis.patches])
+
+
 def test_margin_line_is_optional():
     figure = plot_margin_histograms({"ce": _fixed_logits(2.0, [1.0])})
     assert [line.get_xdata()[0] for line in figure.axes[0].lines] == [0.0]
