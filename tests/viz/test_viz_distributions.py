@@ -106,3 +106,12 @@ def test_bad_runs_name_the_argument(runs, match):
 def test_bad_margin_names_the_argument():
     with pytest.raises(ValueError, match="margin"):
         plot_margin_histograms({"ce": _fixed_logits(2.0, [1.0])}, margin=-1.0)
+
+
+def test_the_seven_losses_share_one_legend_row():
+    labels = ["ce", "mm", "hem", "logitnorm", "la", "dice", "focal"]
+    figure = plot_logit_distributions({label: _fixed_logits(2.0, [1.0]) for label in labels})
+    figure.canvas.draw()
+    (legend,) = figure.legends
+    rows = {round(text.get_window_extent().y0) for text in legend.get_texts()}
+    assert [text.get_text() for text in legend.get_texts()] == labels and len(rows) == 1
