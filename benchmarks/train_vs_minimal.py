@@ -2,12 +2,13 @@
 
 For each model, ``hemlab.train.train`` and a minimal loop (the same model start, random
 data kept on the device, SGD settings, batch order, memory layout and seed; no history,
-no accuracy, no checkpoint) run alternately, ``--repeats`` times each; the script checks
-that both end with identical weights (so they did the same work) and prints the median
-time ratio ``train / minimal`` of adjacent runs (and its quartiles), the extra time per
-step, and the extra torch operators ``train`` dispatches per step (fixed costs included).
-On the CPU the time is the process's CPU time (one thread by default), which other
-programs on a busy machine inflate less than wall time; on an accelerator it is wall time.
+no accuracy, no checkpoint) run in pairs, ``--repeats`` times, taking turns at going
+first (after one warm-up run); the script checks that both end with identical weights
+(so they did the same work) and prints the median time ratio ``train / minimal`` of the
+pairs (and its quartiles), the extra time per step, and the extra torch operators
+``train`` dispatches per step (fixed costs included). On the CPU the time is the
+process's CPU time (one thread by default), which other programs on a busy machine
+inflate less than wall time; on an accelerator it is wall time.
 
     python benchmarks/train_vs_minimal.py                   # all models, CPU, one thread
     python benchmarks/train_vs_minimal.py --models mlp --repeats 15 --device cuda
@@ -25,6 +26,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import TensorDataset
 
+from hemlab.inference import uses_channels_last
 from hemlab.losses import create_loss
 from hemlab.models import create_model
 from hemlab.runtime import configure_threads, resolve_device
@@ -136,13 +138,15 @@ def same_weights(first: nn.Module, second: nn.Module) -> bool:
 
 def measure(case: Case, device: torch.device, repeats: int) -> dict:
     data = make_data(case, device)
-    run_hemlab(case, data, device)  # warm-up (allocator, kernels)
     ratios, extra = [], []
     steps = case.epochs * -(-case.samples // case.batch_size)
-    for _ in range(repeats):
+    channels_last = uses_channels_last(run_hemlab(case, data, device)[0])  # the layout train chose
+    for repeat in range(repeats):  # alternate which runs first, so neither gains from its place
+        if repeat % 2:
+            minimal_model, minimal_seconds = run_minimal(case, data, device, channels_last)
         hemlab_model, hemlab_seconds = run_hemlab(case, data, device)
-        channels_last = any(p.ndim == 4 and not p.is_contiguous() for p in hemlab_model.parameters())
-        minimal_model, minimal_seconds = run_minimal(case, data, device, channels_last)
+        if not repeat % 2:
+            minimal_model, minimal_seconds = run_minimal(case, data, device, channels_last)
         if not same_weights(hemlab_model, minimal_model):
             raise RuntimeError(f"{case.model}: train and the minimal loop ended with different weights")
         ratios.append(hemlab_seconds / minimal_seconds)

@@ -73,9 +73,14 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     configure_threads(args.threads)
     out_root = Path(args.out) if args.out else _results_root()
     print(f"{count} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
-    return sweep(args.preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
-                 margin_sweep=margin_sweep, executor=args.executor, workers=args.workers, device=args.device,
-                 progress=not args.quiet)
+    options = ({"address": args.address, "gpus_per_run": args.gpus_per_run, "cpus_per_run": args.cpus_per_run}
+               if args.executor == "ray" else {})
+    try:
+        return sweep(args.preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
+                     margin_sweep=margin_sweep, executor=args.executor, workers=args.workers, device=args.device,
+                     progress=not args.quiet, **options)
+    except ImportError as error:
+        raise UsageError(str(error)) from error
 
 
 def _results_root() -> Path:
@@ -148,7 +153,12 @@ def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=_non_negative_int, default=0,
                         help="parallel runs for --executor processes (default 0: one per CPU core)")
     parser.add_argument("--executor", choices=list(EXECUTORS), default="processes",
-                        help="where runs execute (default processes)")
+                        help="local (this process), processes (a pool) or ray (a Ray cluster); default processes")
+    parser.add_argument("--address", default=None,
+                        help="ray: join the cluster at auto or HOST:PORT (default: start a local Ray instance)")
+    parser.add_argument("--gpus-per-run", type=float, default=0.0,
+                        help="ray: GPUs each run reserves; 0.25 packs four runs per GPU (default 0)")
+    parser.add_argument("--cpus-per-run", type=float, default=1.0, help="ray: CPUs each run reserves (default 1)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda[:i] or mps (default auto)")
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch threads of this process (default: chosen for the machine)")

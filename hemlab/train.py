@@ -294,6 +294,12 @@ def _save_checkpoint(path: str | os.PathLike, identity: dict[str, Any], device: 
 
 # ----------------------------------------------------------------------------- epochs
 
+def _correct_and_scored(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+    """0-d counts on the device (no host sync): positions predicted right, and positions
+    scored (target in ``[0, C)``; others, such as an ignore label, are neither)."""
+    return logits.argmax(dim=1).eq(targets).sum(), targets.ge(0).logical_and_(targets.lt(logits.shape[1])).sum()
+
+
 def _positions(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
     """Dense ``(N, C, d1, ...)`` logits and ``(N, d1, ...)`` targets as ``(M, C)`` and ``(M,)``
     rows, one per position; classification ``(N, C)`` and ``(N,)`` as they are."""
@@ -335,9 +341,9 @@ class _EpochTally:
             return
         logits, targets = zip(*(_positions(logits, targets) for logits, targets in self.pending))
         logits, targets = torch.cat(logits), torch.cat(targets)
-        classes = logits.shape[1]
-        self.correct += logits.argmax(dim=1).eq(targets).sum()
-        self.valid += targets.ge(0).logical_and_(targets.lt(classes)).sum()
+        correct, valid = _correct_and_scored(logits, targets)
+        self.correct += correct
+        self.valid += valid
         self.pending, self.pending_elements = [], 0
 
     def result(self) -> tuple[float, float]:
@@ -384,8 +390,9 @@ def _evaluate_accuracy(model: nn.Module, batches: Batches) -> float:
     correct = torch.zeros((), dtype=torch.long, device=batches.device)
     valid = torch.zeros((), dtype=torch.long, device=batches.device)
     for logits, targets in batched_logits(model, batches):
-        correct += logits.argmax(dim=1).eq(targets).sum()
-        valid += targets.ge(0).logical_and_(targets.lt(logits.shape[1])).sum()
+        batch_correct, batch_valid = _correct_and_scored(logits, targets)
+        correct += batch_correct
+        valid += batch_valid
     return float(correct) / int(valid) if int(valid) else math.nan
 
 

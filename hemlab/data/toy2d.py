@@ -61,6 +61,8 @@ def make_toy2d(
 def load_toy2d(
     name: str, n_samples: int = 600, *, num_classes: int = 3, noise: float | None = None, seed: int = 0
 ) -> tuple[TensorDataset, TensorDataset]:
-    """``(train, test)`` toy sets of ``n_samples`` each, drawn with ``seed`` and ``seed + 1``."""
-    options = dict(num_classes=num_classes, noise=noise)
-    return make_toy2d(name, n_samples, seed=seed, **options), make_toy2d(name, n_samples, seed=seed + 1, **options)
+    """``(train, test)`` toy sets of ``n_samples`` each: one seeded draw of ``2 * n_samples``
+    points split in half, so both halves share the clusters (blobs' centres depend on the
+    seed) and the standardisation."""
+    points, labels = make_toy2d(name, 2 * n_samples, num_classes=num_classes, noise=noise, seed=seed).tensors
+    return TensorDataset(points[:n_samples], labels[:n_samples]), TensorDataset(points[n_samples:], labels[n_samples:])

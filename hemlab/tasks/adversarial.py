@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader, Subset
 
 from hemlab.attacks import ATTACK_LOSSES, robust_accuracy, standard_attacks
 from hemlab.data import DATASETS
-from hemlab.tasks.fit import RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import RunContext, fit_on_dataset
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
 from hemlab.tasks.spec import RunSpec
@@ -20,14 +20,13 @@ ATTACK_BATCH = 500
 
 def run_adversarial(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
-    train_set, test_set = load_data(spec, settings)
-    num_classes = DATASETS[spec.dataset].num_classes
-    fitted = fit(spec, context, build_model(spec, settings, num_classes), train_set, test_set, num_classes=num_classes)
+    fitted, _, test_set = fit_on_dataset(spec, context)
     rows = Rows()
     _, _, artifacts = clean_evaluation(fitted, test_set, rows, context)
     attacked = test_set
     if settings.attack_samples is not None and settings.attack_samples < len(test_set):
         attacked = Subset(test_set, range(settings.attack_samples))
+    num_classes = DATASETS[spec.dataset].num_classes
     attack_losses = ATTACK_LOSSES if num_classes >= 3 else tuple(loss for loss in ATTACK_LOSSES if loss != "dlr")
     for eps in settings.eps:
         attacks = standard_attacks(eps, steps=settings.attack_steps, losses=attack_losses)

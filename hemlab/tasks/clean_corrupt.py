@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hemlab.data import DATASETS, corrupt_dataset
+from hemlab.data import corrupt_dataset
 from hemlab.metrics import accuracy
-from hemlab.tasks.fit import RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import RunContext, fit_on_dataset
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
 from hemlab.tasks.spec import RunSpec
@@ -19,9 +19,7 @@ from hemlab.train import predict
 
 def run_clean_corrupt(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
-    train_set, test_set = load_data(spec, settings)
-    num_classes = DATASETS[spec.dataset].num_classes
-    fitted = fit(spec, context, build_model(spec, settings, num_classes), train_set, test_set, num_classes=num_classes)
+    fitted, _, test_set = fit_on_dataset(spec, context)
     rows = Rows()
     _, _, artifacts = clean_evaluation(fitted, test_set, rows, context)
     corrupted_accuracies = []

@@ -9,13 +9,19 @@ an interrupted sweep resumes by running only what is missing. Every run executes
 rows in-process, in a pool of any size, or on a cluster.
 
 - ``local``: one run after another in this process;
-- ``processes``: a pool of ``workers`` processes (default: the number of CPU cores).
+- ``processes``: a pool of ``workers`` processes (default: the number of CPU cores);
+- ``ray``: one Ray task per run, on a local Ray instance or a cluster
+  (:mod:`hemlab.tasks.ray_executor`; Ray is optional and imported only when used).
+
+Every executor also takes ``run_function(job) -> outcome`` (default :func:`run_job`), the
+function that runs one job where the executor runs it.
 """
 from __future__ import annotations
 
 import os
 import time
 import traceback
+from contextlib import closing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -69,17 +75,19 @@ def run_job(job: Job) -> Outcome:
         torch.set_num_threads(threads)
 
 
-def local_executor(jobs: Sequence[Job], *, workers: int = 1) -> Iterator[tuple[Job, Outcome]]:
+def local_executor(jobs: Sequence[Job], *, workers: int = 1,
+                   run_function: Callable[[Job], Outcome] = run_job) -> Iterator[tuple[Job, Outcome]]:
     """Run ``jobs`` one after another in this process (``workers`` is ignored)."""
     for job in jobs:
-        yield job, run_job(job)
+        yield job, run_function(job)
 
 
 def _worker_start() -> None:
     torch.set_num_threads(THREADS_PER_RUN)
 
 
-def process_executor(jobs: Sequence[Job], *, workers: int = 0) -> Iterator[tuple[Job, Outcome]]:
+def process_executor(jobs: Sequence[Job], *, workers: int = 0,
+                     run_function: Callable[[Job], Outcome] = run_job) -> Iterator[tuple[Job, Outcome]]:
     """Run ``jobs`` in a pool of ``workers`` spawned processes (0: one per CPU core).
 
     A worker that dies takes its run down with it; that run, and any the broken pool can
@@ -88,7 +96,7 @@ def process_executor(jobs: Sequence[Job], *, workers: int = 0) -> Iterator[tuple
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs))), mp_context=get_context("spawn"),
                              initializer=_worker_start) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
+        futures = {pool.submit(run_function, job): job for job in jobs}
         pending = set(futures)
         try:
             while pending:
@@ -104,14 +112,28 @@ def process_executor(jobs: Sequence[Job], *, workers: int = 0) -> Iterator[tuple
                 future.cancel()
 
 
-EXECUTORS: dict[str, Executor] = {"local": local_executor, "processes": process_executor}
+def _load_ray_executor() -> Executor:
+    """:func:`hemlab.tasks.ray_executor.ray_executor`, imported now; ``ImportError`` saying
+    what to install when Ray is missing."""
+    from hemlab.tasks.ray_executor import ray_executor
+
+    return ray_executor
+
+
+def _ray_executor(jobs: Sequence[Job], **options) -> Iterator[tuple[Job, Outcome]]:
+    """The ``ray`` executor, loaded on first call (see :mod:`hemlab.tasks.ray_executor`)."""
+    return _load_ray_executor()(jobs, **options)
+
+
+EXECUTORS: dict[str, Executor] = {"local": local_executor, "processes": process_executor, "ray": _ray_executor}
 
 
 def get_executor(name: str) -> Executor:
-    """The executor called ``name``; ``ValueError`` listing the known ones otherwise."""
+    """The executor called ``name``; ``ValueError`` listing the known ones otherwise, and
+    ``ImportError`` for ``"ray"`` when Ray is not installed."""
     if name not in EXECUTORS:
         raise ValueError(f"executor: expected one of {', '.join(EXECUTORS)}, got {name!r}")
-    return EXECUTORS[name]
+    return _load_ray_executor() if name == "ray" else EXECUTORS[name]
 
 
 @dataclass
@@ -146,17 +168,18 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     bar = tqdm(total=len(specs), initial=len(report.skipped), desc="runs", unit="run", disable=not progress,
                dynamic_ncols=True)
     try:
-        for job, outcome in get_executor(executor)(jobs, workers=workers, **executor_options):
-            spec = job.spec
-            if isinstance(outcome, RunFailure):
-                report.failed.append(outcome)
-                bar.write(f"FAILED {spec.task} {spec.loss_label} seed {spec.seed}: {outcome.error}")
-            else:
-                store.save(spec, outcome)
-                report.ran.append(spec)
-                report.task_seconds[spec.task] = report.task_seconds.get(spec.task, 0.0) + outcome.seconds
-            bar.set_postfix_str(f"{spec.task} {spec.loss_label} seed {spec.seed}")
-            bar.update(1)
+        with closing(get_executor(executor)(jobs, workers=workers, **executor_options)) as outcomes:
+            for job, outcome in outcomes:
+                spec = job.spec
+                if isinstance(outcome, RunFailure):
+                    report.failed.append(outcome)
+                    bar.write(f"FAILED {spec.task} {spec.loss_label} seed {spec.seed}: {outcome.error}")
+                else:
+                    store.save(spec, outcome)
+                    report.ran.append(spec)
+                    report.task_seconds[spec.task] = report.task_seconds.get(spec.task, 0.0) + outcome.seconds
+                bar.set_postfix_str(f"{spec.task} {spec.loss_label} seed {spec.seed}")
+                bar.update(1)
     finally:
         bar.close()
         report.wall_seconds = time.perf_counter() - started

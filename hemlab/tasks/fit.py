@@ -89,12 +89,19 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
     if settings.checkpoints and context.checkpoint_dir is not None:
         checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"
     started = time.perf_counter()
-    history = train(model, loss, train_set, eval_data=eval_set, device=context.device,
-                    seed=spec.seed, augment=random_crop_flip if settings.augment else None,
-                    checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}",
-                    **settings.train_options())
+    history = train(model, loss, train_set, settings.train, seed=spec.seed, eval_data=eval_set,
+                    device=context.device, augment=random_crop_flip if settings.augment else None,
+                    checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}")
     seconds = time.perf_counter() - started
     reached = history.index[history["eval_accuracy"] >= settings.target_accuracy]
     epochs_to_target = float(history.loc[reached[0], "epoch"]) if len(reached) else math.nan
     return Fit(model=model, history=history, seconds=seconds, epochs_to_target=epochs_to_target)
 
+
+def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Dataset]:
+    """Train a fresh model on all classes of ``spec.dataset`` (evaluating on its test split
+    after each epoch); return the fit with the ``(train, test)`` datasets."""
+    train_set, test_set = load_data(spec, context.settings)
+    num_classes = DATASETS[spec.dataset].num_classes
+    model = build_model(spec, context.settings, num_classes)
+    return fit(spec, context, model, train_set, test_set, num_classes=num_classes), train_set, test_set

@@ -31,10 +31,10 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
          seeds: int = 3, dataset: str | None = None, margin_sweep: bool = True) -> list[RunSpec]:
     """Every spec of a sweep: each task x each loss it supports x seeds ``0..seeds-1``.
 
-    ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: all seven losses).
-    A loss that does not support a task's output is left out of that task (Dice runs only
-    in segmentation); a loss named in ``losses`` that supports none of the ``tasks`` is an
-    error (the default losses are only left out). With
+    ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: those of the seven
+    losses that support one of ``tasks``). A loss that does not support a task's output is
+    left out of that task (Dice runs only in segmentation); a named loss that supports none
+    of the ``tasks`` is an error. With
     ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
     ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it).
     """
@@ -44,9 +44,10 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
             raise ValueError(f"tasks: expected names from {', '.join(TASKS)}, got {task!r}")
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds: expected a positive integer, got {seeds!r}")
-    parsed = [parse_loss_spec(text) for text in (losses if losses is not None else DEFAULT_LOSSES)]
-    named = [name for name, _ in parsed] if losses is not None else []
-    for name in named:
+    if losses is None:
+        losses = [name for name in DEFAULT_LOSSES if any(name in task_losses(task) for task in task_names)]
+    parsed = [parse_loss_spec(text) for text in losses]
+    for name, _ in parsed:
         if not any(name in task_losses(task) for task in task_names):
             raise ValueError(f"losses: {name} supports none of the tasks {task_names}")
     specs = []

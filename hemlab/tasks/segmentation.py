@@ -12,7 +12,7 @@ import torch
 
 from hemlab.data import DATASETS, dataset_tensors
 from hemlab.metrics import segmentation_metrics
-from hemlab.tasks.fit import RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import RunContext, fit_on_dataset
 from hemlab.tasks.measure import finish
 from hemlab.tasks.result import RunResult, Rows, capped
 from hemlab.tasks.spec import RunSpec
@@ -21,10 +21,8 @@ from hemlab.train import predict
 
 def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
-    train_set, test_set = load_data(spec, settings)
     info = DATASETS[spec.dataset]
-    fitted = fit(spec, context, build_model(spec, settings, info.num_classes), train_set, test_set,
-                 num_classes=info.num_classes)
+    fitted, _, test_set = fit_on_dataset(spec, context)
     logits, targets = predict(fitted.model, test_set)
     rows = Rows()
     rows.add_all("clean", segmentation_metrics(logits, targets, info.num_classes, ignore_index=info.ignore_index))

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
 from hemlab.losses import accepted_arguments, loss_info
+from hemlab.train import TrainConfig
 
 TASK_NAMES: tuple[str, ...] = ("clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation")
 PRESET_NAMES: tuple[str, ...] = ("quick", "paper")
@@ -152,29 +153,20 @@ class RunSpec:
 class TaskSettings:
     """Everything a task runner needs besides the spec: one row of the presets table.
 
-    Training: ``epochs``, ``batch_size``, ``optimizer``, ``lr``, ``momentum``,
-    ``weight_decay``, ``schedule`` (``milestones`` for ``"step"``), ``augment`` (random
-    crop and flip), ``model_options`` (e.g. the U-Net's ``width``), ``dataset_options``
-    (e.g. the number of generated images). ``max_steps`` stops each epoch early (tests).
-    ``target_accuracy``: the clean test accuracy whose first epoch is reported as
+    Training: ``train`` (a ``hemlab.train.TrainConfig``: epochs, optimizer, schedule, ...;
+    its seed is replaced by the spec's), ``augment`` (random crop and flip),
+    ``model_options`` (e.g. the U-Net's ``width``), ``dataset_options`` (e.g. the number of
+    generated images). ``target_accuracy``: the clean test accuracy whose first epoch is reported as
     ``epochs_to_target``. ``checkpoints``: write per-epoch checkpoints so a killed long run
     resumes. The task-specific fields are used by one runner each (their names say which).
     """
 
     dataset: str
     model: str
-    epochs: int
-    batch_size: int = 128
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    schedule: str = "step"
-    milestones: tuple[int, ...] | None = None
+    train: TrainConfig
     augment: bool = False
     model_options: tuple[tuple[str, Any], ...] = ()
     dataset_options: tuple[tuple[str, Any], ...] = ()
-    max_steps: int | None = None
     target_accuracy: float = 0.9
     checkpoints: bool = False
     logits_cap: int = 512
@@ -199,20 +191,13 @@ class TaskSettings:
     # segmentation
     masks_cap: int = 4
 
-    def train_options(self) -> dict[str, Any]:
-        """The keyword arguments of ``hemlab.train.train`` this row sets."""
-        options = {"epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer, "lr": self.lr,
-                   "momentum": self.momentum, "weight_decay": self.weight_decay, "schedule": self.schedule}
-        if self.schedule == "step" and self.milestones:
-            options["milestones"] = tuple(self.milestones)
-        return options
 
-
-_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "epochs": 12, "batch_size": 64, "optimizer": "adamw",
-                     "lr": 3e-3, "weight_decay": 1e-4, "schedule": "cosine", "target_accuracy": 0.9}
-_PAPER_CLASSIFIER = {"dataset": "cifar10", "model": "resnet18", "epochs": 200, "batch_size": 128, "optimizer": "sgd",
-                     "lr": 0.1, "momentum": 0.9, "weight_decay": 5e-4, "schedule": "step", "milestones": (100, 150),
-                     "augment": True, "target_accuracy": 0.9, "checkpoints": True}
+_QUICK_TRAIN = TrainConfig(epochs=12, batch_size=64, optimizer="adamw", lr=3e-3, weight_decay=1e-4, schedule="cosine")
+_PAPER_TRAIN = TrainConfig(epochs=200, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
+                           schedule="step", milestones=(100, 150))
+_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "train": _QUICK_TRAIN, "target_accuracy": 0.9}
+_PAPER_CLASSIFIER = {"dataset": "cifar10", "model": "resnet18", "train": _PAPER_TRAIN, "augment": True,
+                     "target_accuracy": 0.9, "checkpoints": True}
 _CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "gaussian_blur", "contrast", "brightness",
                 "pixelate", "jpeg")
 _FAR_OOD = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
@@ -222,10 +207,11 @@ PRESETS: dict[str, dict[str, TaskSettings]] = {
         "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS, margin_sweep=True),
         "ood": TaskSettings(**_QUICK_CLASSIFIER, held_out_classes=(8, 9), far_ood=_FAR_OOD),
         "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10, margin_sweep=True),
-        "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 20}, shot_thresholds=(60, 10)),
-        "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "epochs": 4}, n_tasks=5),
-        "segmentation": TaskSettings(dataset="shapes", model="unet", epochs=20, batch_size=8, optimizer="adamw",
-                                     lr=3e-3, weight_decay=1e-4, schedule="cosine", target_accuracy=0.9,
+        "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=20)},
+                                   shot_thresholds=(60, 10)),
+        "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=4)}, n_tasks=5),
+        "segmentation": TaskSettings(dataset="shapes", model="unet",
+                                     train=replace(_QUICK_TRAIN, epochs=20, batch_size=8), target_accuracy=0.9,
                                      model_options=(("width", 8),), dataset_options=(("n_images", 96),)),
     },
     "paper": {
@@ -234,9 +220,11 @@ PRESETS: dict[str, dict[str, TaskSettings]] = {
         "adversarial": TaskSettings(**_PAPER_CLASSIFIER, eps=(2 / 255, 4 / 255, 8 / 255), attack_steps=20,
                                     attack_samples=2000),
         "imbalanced": TaskSettings(**_PAPER_CLASSIFIER, shot_thresholds=(100, 20)),
-        "continual": TaskSettings(**{**_PAPER_CLASSIFIER, "epochs": 30, "milestones": (20, 25)}, n_tasks=5),
-        "segmentation": TaskSettings(dataset="voc", model="unet", epochs=100, batch_size=16, optimizer="sgd", lr=0.01,
-                                     momentum=0.9, weight_decay=1e-4, schedule="step", milestones=(60, 80),
+        "continual": TaskSettings(**{**_PAPER_CLASSIFIER, "train": replace(_PAPER_TRAIN, epochs=30, milestones=(20, 25))},
+                                  n_tasks=5),
+        "segmentation": TaskSettings(dataset="voc", model="unet",
+                                     train=TrainConfig(epochs=100, batch_size=16, optimizer="sgd", lr=0.01, momentum=0.9,
+                                                       weight_decay=1e-4, schedule="step", milestones=(60, 80)),
                                      target_accuracy=0.8, checkpoints=True, model_options=(("width", 32),)),
     },
 }
@@ -253,14 +241,20 @@ def task_settings(preset: str, task: str) -> TaskSettings:
 
 
 def with_settings(settings: TaskSettings, **changes: Any) -> TaskSettings:
-    """A copy of ``settings`` with ``changes`` (e.g. ``epochs=1, max_steps=2`` in tests)."""
+    """A copy of ``settings`` with ``changes``; ``TrainConfig`` fields (``epochs=1``) change
+    its ``train`` config, the others the row itself."""
+    train_fields = {f.name for f in fields(TrainConfig)}
+    train_changes = {key: changes.pop(key) for key in list(changes) if key in train_fields}
+    if train_changes:
+        changes["train"] = replace(changes.get("train", settings.train), **train_changes)
     return replace(settings, **changes)
 
 
 def presets_table() -> list[dict[str, Any]]:
     """One record per (preset, task): the settings that differ between tasks, for ``hemlab tasks``."""
-    return [{"preset": preset, "task": task, "dataset": s.dataset, "model": s.model, "epochs": s.epochs,
-             "optimizer": s.optimizer, "lr": s.lr, "schedule": s.schedule, "batch_size": s.batch_size}
+    return [{"preset": preset, "task": task, "dataset": s.dataset, "model": s.model, "epochs": s.train.epochs,
+             "optimizer": s.train.optimizer, "lr": s.train.lr, "schedule": s.train.schedule,
+             "batch_size": s.train.batch_size}
             for preset, tasks in PRESETS.items() for task, s in tasks.items()]
 
 

@@ -216,19 +216,26 @@ def verdicts(table: pd.DataFrame, preset: str, claims: tuple[Claim, ...] = CLAIM
     return pd.DataFrame(records)
 
 
-def headline_table(summary: pd.DataFrame, preset: str) -> pd.DataFrame:
-    """Task x loss table of the headline metric as ``mean +- std`` strings (for the README)."""
+def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False) -> pd.DataFrame:
+    """Task x loss table of the headline metric as ``mean ± std`` strings (for the README);
+    loss labels with options (the margin sweep) only with ``variants``."""
     heads = headlines(preset)
     rows = []
     for task, head in heads.items():
         cell = summary[(summary["task"] == task) & (summary["condition"] == head.condition)
                        & (summary["metric"] == head.metric)]
+        if not variants:
+            cell = cell[~cell["loss_label"].str.contains(":")]
         for _, row in cell.iterrows():
             rows.append({"task": f"{task} ({head.metric})", "loss": row["loss_label"],
                          "value": f"{row['mean']:.3f} ± {row['std']:.3f}"})
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows).pivot(index="task", columns="loss", values="value").fillna("")
+    labels = list(dict.fromkeys(row["loss"] for row in rows))
+    order = [name for name in DEFAULT_LOSSES if name in labels] + [label for label in labels
+                                                                    if label not in DEFAULT_LOSSES]
+    table = pd.DataFrame(rows).pivot(index="task", columns="loss", values="value").fillna("")
+    return table.reindex(index=list(dict.fromkeys(row["task"] for row in rows)), columns=order)
 
 
 def _label_order(label: str) -> tuple:

@@ -7,13 +7,13 @@ driving the plots of :mod:`hemlab.viz.anatomy`.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from hemlab.losses import loss_info
@@ -45,7 +45,8 @@ def parse_logits(text: str) -> torch.Tensor:
 
 @dataclass
 class AnatomyView:
-    """What one update computed: the selected loss's value and gradients, and the figure."""
+    """What one update computed: the selected loss's value and gradients, the readout, and
+    the figure (closed) with the PNG the panel shows."""
 
     loss: str
     margin: float
@@ -53,6 +54,7 @@ class AnatomyView:
     gradients: list[float]
     readout: str
     figure: Figure
+    png: bytes
 
 
 class LossAnatomyPanel:
@@ -60,7 +62,9 @@ class LossAnatomyPanel:
     one figure: (a) ``dL/dz_j`` per class for the chosen loss beside HEM, MM and CE,
     (b) each loss as the strongest rival logit moves, (c) the chosen loss's toy model at the
     trained margin nearest the slider, with its margin band. ``update()`` redraws; the
-    widgets call it on every change."""
+    widgets call it on every change. The figure is shown as a PNG in an ``Image`` widget
+    (not an ``Output`` widget), so a redraw is one widget-state change that every front end,
+    nbval and papermill included, handles the same way."""
 
     def __init__(self, toy_models: ToyModels, logits: Sequence[float] = DEFAULT_LOGITS, target: int = 0,
                  loss: str = "hem") -> None:
@@ -78,14 +82,14 @@ class LossAnatomyPanel:
                                    continuous_update=False)
         self.target = widgets.BoundedIntText(value=target, min=0, max=len(logits) - 1, description="true class")
         self.readout = widgets.HTML()
-        self.output = widgets.Output()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         for control in (self.margin, self.loss, self.logits, self.target):
             control.observe(self._on_change, names="value")
         self.widget = widgets.VBox([
             widgets.HBox([self.loss, self.margin]),
             widgets.HBox([self.logits, self.target]),
             self.readout,
-            self.output,
+            self.image,
         ])
 
     def _on_change(self, change: dict) -> None:
@@ -129,9 +133,8 @@ class LossAnatomyPanel:
                    f"{float(chosen.loc[chosen['is_target'], 'gradient'].iloc[0]):+.4f}; "
                    f"rivals pushed down: {pushed} of {len(logits) - 1}; "
                    f"toy test accuracy {self.toy_models.accuracies[key]:.3f}")
-        self.readout.value = readout
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(figure)
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=80)
         plt.close(figure)
-        return AnatomyView(name, margin, value, chosen["gradient"].tolist(), readout, figure)
+        self.readout.value, self.image.value = readout, png.getvalue()
+        return AnatomyView(name, margin, value, chosen["gradient"].tolist(), readout, figure, png.getvalue())

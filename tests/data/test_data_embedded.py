@@ -151,3 +151,13 @@ def test_segmentation_sets_mark_ignored_pixels_with_ignore_index():
     assert all(DATASETS[name].ignore_index is None for name in available_datasets() if DATASETS[name].kind != "segmentation")
     train, _ = load_dataset("shapes", n_images=8, image_size=16)
     assert IGNORE_INDEX in train.tensors[1].unique().tolist()
+
+
+@pytest.mark.parametrize("name", ["blobs", "moons", "spirals"])
+def test_toy2d_train_and_test_come_from_one_distribution(name):
+    train, test = load_toy2d(name, 400, num_classes=2 if name == "moons" else 3, seed=5)
+    assert len(train) == len(test) == 400
+    for label in train.tensors[1].unique():
+        train_mean = train.tensors[0][train.tensors[1] == label].mean(dim=0)
+        test_mean = test.tensors[0][test.tensors[1] == label].mean(dim=0)
+        assert torch.linalg.vector_norm(train_mean - test_mean) < 0.25, (name, int(label))

@@ -26,7 +26,7 @@ def _check_common(result, task: str, tiny) -> pd.DataFrame:
     training = rows[rows["condition"] == "training"].set_index("metric")["value"]
     assert training["train_seconds"] > 0
     assert not rows.duplicated(["condition", "metric"]).any()
-    assert len(result.history) >= tiny(task).epochs
+    assert len(result.history) >= tiny(task).train.epochs
     assert result.seconds > 0
     return rows
 

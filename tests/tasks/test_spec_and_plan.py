@@ -55,8 +55,8 @@ def test_paper_preset_carries_the_literature_settings():
     for task in ("clean_corrupt", "ood", "adversarial", "imbalanced"):
         settings = task_settings("paper", task)
         assert (settings.dataset, settings.model) == ("cifar10", "resnet18")
-        assert (settings.optimizer, settings.lr, settings.momentum, settings.weight_decay) == ("sgd", 0.1, 0.9, 5e-4)
-        assert (settings.epochs, settings.schedule, settings.milestones) == (200, "step", (100, 150))
+        assert (settings.train.optimizer, settings.train.lr, settings.train.momentum, settings.train.weight_decay) == ("sgd", 0.1, 0.9, 5e-4)
+        assert (settings.train.epochs, settings.train.schedule, settings.train.milestones) == (200, "step", (100, 150))
         assert settings.augment and settings.checkpoints
     assert max(task_settings("paper", "adversarial").eps) == pytest.approx(8 / 255)
     assert task_settings("paper", "imbalanced").imbalance_ratios == (10.0, 100.0)

@@ -134,3 +134,12 @@ def test_metric_table_shows_mean_std_and_interval_per_loss_in_loss_order():
 def test_metric_table_names_a_cell_without_rows():
     with pytest.raises(ValueError, match="cells: .*'corrupted', 'accuracy'"):
         metric_table(summarize(_table({"ce": [0.5, 0.6]})), "clean_corrupt", [("corrupted", "accuracy")])
+
+
+def test_headline_table_orders_losses_and_hides_sweep_variants():
+    from hemlab.tasks import headline_table
+
+    table = _table({"hem": [0.9, 0.8], "ce": [0.7, 0.7], "hem:margin=0.5": [0.5, 0.5]})
+    shown = headline_table(summarize(table), "quick")
+    assert list(shown.columns) == ["ce", "hem"] and shown.loc["clean_corrupt (accuracy)", "hem"] == "0.850 ± 0.071"
+    assert "hem:margin=0.5" in headline_table(summarize(table), "quick", variants=True).columns

@@ -41,7 +41,7 @@ def test_anatomy_losses_are_the_registry_classification_losses_without_required_
     assert "hem" in names and "mm" in names and "ce" in names
     assert "dice" not in names and "la" not in names   # segmentation only; needs class_counts
     for name in names:
-        assert "classification" in losses.loss_info(name).tasks
+        assert "classification" in losses.loss_info(name).outputs
         losses.create_loss(name)
 
 
@@ -79,7 +79,7 @@ def test_logit_gradients_reject_bad_input():
         logit_gradients(LOGITS, 5)
     with pytest.raises(ValueError, match="loss_names"):
         logit_gradients(LOGITS, 0, loss_names=[])
-    with pytest.raises(ValueError, match="unknown loss"):
+    with pytest.raises(ValueError, match="loss: expected one of"):
         logit_gradients(LOGITS, 0, loss_names=["nope"])
 
 
@@ -190,6 +190,7 @@ def test_panel_update_follows_the_widgets(toy):
     panel.margin.value = 0.5   # the observer redraws; update() returns what it drew
     second = panel.update()
     assert second.loss_value < first.loss_value and second.readout != first.readout
+    assert second.png.startswith(b"\x89PNG") and panel.image.value == second.png != first.png
     panel.loss.value = "ce"
     third = panel.update()
     assert third.loss == "ce" and "no margin" in third.readout
