@@ -31,7 +31,7 @@ from hemlab.tasks.spec import (
     DEFAULT_LOSSES, MARGIN_SWEEP, PRESET_NAMES, PRESETS, TASK_NAMES, RunSpec, TaskSettings, loss_label,
     parse_loss_spec, presets_table, task_settings, with_settings,
 )
-from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, summarize, verdicts
+from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, metric_table, summarize, verdicts
 from hemlab.tasks.store import ResultStore
 from hemlab.tasks.sweep import Sweep, sweep
 
@@ -40,7 +40,7 @@ __all__ = [
     "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES", "ROW_COLUMNS", "ResultStore",
     "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
     "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute",
-    "format_condition", "get_executor", "headline_table", "headlines", "local_executor", "loss_label",
+    "format_condition", "get_executor", "headline_table", "headlines", "local_executor", "loss_label", "metric_table",
     "parse_condition", "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job",
     "summarize", "sweep", "task_losses", "task_settings", "verdicts", "with_settings", "write_report",
 ]

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
 from hemlab.tasks.result import LOWER_IS_BETTER, format_condition
-from hemlab.tasks.spec import DEFAULT_LOSSES, PRESETS
+from hemlab.tasks.spec import DEFAULT_LOSSES, PRESETS, parse_loss_spec
 
 SUMMARY_KEYS: tuple[str, ...] = ("task", "dataset", "model", "loss", "loss_label", "condition", "metric")
 VERDICTS = ("supported", "contradicted", "inconclusive")
@@ -236,3 +236,41 @@ def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False
                                                                     if label not in DEFAULT_LOSSES]
     table = pd.DataFrame(rows).pivot(index="task", columns="loss", values="value").fillna("")
     return table.reindex(index=list(dict.fromkeys(row["task"] for row in rows)), columns=order)
+
+
+def _label_order(label: str) -> tuple:
+    """Sort key: hemlab's loss order, the plain label first, then its options (margins ascending)."""
+    name, options = parse_loss_spec(label)
+    rank = DEFAULT_LOSSES.index(name) if name in DEFAULT_LOSSES else len(DEFAULT_LOSSES)
+    return rank, name, tuple((key, str(value)) if isinstance(value, str) else (key, value) for key, value in options)
+
+
+def _mean_std_interval(row: pd.Series, digits: int) -> str:
+    if row["n"] < 2:
+        return f"{row['mean']:.{digits}f} (n={row['n']})"
+    return (f"{row['mean']:.{digits}f} ± {row['std']:.{digits}f} "
+            f"[{row['ci_low']:.{digits}f}, {row['ci_high']:.{digits}f}]")
+
+
+def metric_table(summary: pd.DataFrame, task: str, cells: Sequence[tuple[str, str]], *,
+                 digits: int = 3) -> pd.DataFrame:
+    """``task``'s summary ``cells`` as text: one row per loss label, one column per
+    ``(condition, metric)`` cell (named ``"metric @ condition"``), each entry
+    ``"mean ± std [ci_low, ci_high]"`` over seeds (the 95% interval of :func:`summarize`).
+
+    Rows follow hemlab's loss order (plain labels before their options, margins ascending);
+    a loss without a cell gets ``""``. Raises ``ValueError`` naming a cell no row has.
+    """
+    rows = summary[summary["task"] == task]
+    columns = {}
+    for condition, metric in cells:
+        cell = rows[(rows["condition"] == condition) & (rows["metric"] == metric)]
+        if cell.empty:
+            raise ValueError(f"cells: expected (condition, metric) pairs of task {task}'s summary, "
+                             f"got ({condition!r}, {metric!r}) with no rows")
+        columns[f"{metric} @ {condition}"] = {row["loss_label"]: _mean_std_interval(row, digits)
+                                              for _, row in cell.iterrows()}
+    table = pd.DataFrame(columns).fillna("")
+    table = table.loc[sorted(table.index, key=_label_order)]
+    table.index.name = "loss"
+    return table

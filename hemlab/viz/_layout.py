@@ -28,9 +28,13 @@ def panel_grid(count: int, *, max_columns: int, panel_size: tuple[float, float],
     return figure, axes[:count]
 
 
+LEGEND_COLUMNS = 7
+"""Entries per legend row: hemlab's seven losses fit on one."""
+
+
 def figure_legend(figure: Figure, handles: Sequence[Artist], labels: Sequence[str], title: str | None = None) -> None:
     """One legend below all panels."""
-    figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
+    figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), LEGEND_COLUMNS),
                   title=title, frameon=False)
 
 

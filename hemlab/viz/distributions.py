@@ -98,7 +98,8 @@ def plot_margin_histograms(runs: RunsLike, margin: float | None = None, *, bins:
         axis.set_ylabel("samples", fontsize="small")
         axis.text(0.995, 0.9, f"{label}   errors {np.mean(values < 0):.1%}, median {np.median(values):.2f}",
                   transform=axis.transAxes, ha="right", va="top", fontsize="small",
-                  color=style["color"], fontweight="bold" if is_hem(label) else "normal")
+                  color=style["color"], fontweight="bold" if is_hem(label) else "normal", zorder=5,
+                  bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
         axis.grid(alpha=0.3)
     axes[-1].set_xlabel(r"decision margin $z_y - \mathrm{max}_{j \neq y}\, z_j$ (negative = misclassified)")
     boundary = "dashed: decision boundary (0)"

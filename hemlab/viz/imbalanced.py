@@ -1,7 +1,7 @@
 """Long-tailed training: how each loss's per-class accuracy falls with the class's training size."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -44,16 +44,19 @@ def _trend(counts: np.ndarray, accuracies: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def plot_per_class_accuracy_vs_count(class_counts: Any, runs: Mapping[str, Any], *,
+                                     shot_thresholds: Sequence[float] = SHOT_THRESHOLDS,
                                      title: str = "Per-class accuracy vs training class size") -> Figure:
     """Per-class test accuracy (recall) against each class's training-set size, one colour per loss.
 
     Each class is a dot; the line is the mean accuracy of the classes of each training size
-    (with more than ten sizes, of each log-spaced bin of sizes). Dotted lines mark the few-shot (< 20)
-    and many-shot (> 100) boundaries when they fall inside the range.
+    (with more than ten sizes, of each log-spaced bin of sizes). Dotted lines mark the few-shot and
+    many-shot boundaries when they fall inside the range.
 
     Args:
         class_counts: ``(C,)`` training images per class (positive integers).
         runs: loss label -> ``(logits (N, C), targets (N,))`` on the (balanced) test set.
+        shot_thresholds: the class sizes that bound the few-shot and many-shot groups, in any order
+            (default 20 and 100; a task preset may use others, ``TaskSettings.shot_thresholds``).
         title: figure title ("" for none).
 
     Returns:
@@ -61,6 +64,9 @@ def plot_per_class_accuracy_vs_count(class_counts: Any, runs: Mapping[str, Any],
     """
     counts = _check_counts(class_counts)
     checked = check_runs(runs)
+    thresholds = sorted(as_array(shot_thresholds, "shot_thresholds", ndim=1).tolist())
+    if not all(np.isfinite(thresholds)) or min(thresholds, default=1) <= 0:
+        raise ValueError(f"shot_thresholds: expected positive class sizes, got {shot_thresholds!r}")
     for label, (logits, _) in checked.items():
         if logits.shape[1] != counts.size:
             raise ValueError(f"runs[{label!r}] logits: expected {counts.size} classes like class_counts, "
@@ -73,10 +79,10 @@ def plot_per_class_accuracy_vs_count(class_counts: Any, runs: Mapping[str, Any],
         axis.scatter(counts, accuracies, s=18, alpha=0.55, color=style["color"], zorder=style["zorder"])
         axis.plot(*_trend(counts, accuracies), marker="", label=label, **style)
     axis.set_xscale("log")
-    for threshold in SHOT_THRESHOLDS:
+    for threshold in thresholds:
         if counts.min() < threshold < counts.max():
             axis.axvline(threshold, color="grey", linestyle=":", linewidth=1)
-            axis.text(threshold, 1.0, f" {threshold}", transform=axis.get_xaxis_transform(), va="top",
+            axis.text(threshold, 1.0, f" {threshold:g}", transform=axis.get_xaxis_transform(), va="top",
                       fontsize="small", color="grey")
     axis.set(xlabel="training images of the class (log scale)", ylabel="per-class test accuracy (recall)",
              title=f"{counts.size} classes, imbalance ratio {counts.max() / counts.min():.0f}")

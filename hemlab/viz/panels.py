@@ -25,22 +25,23 @@ def _figure_output(figure: Figure) -> dict[str, Any]:
                      "text/plain": f"<Figure {figure.get_label() or ''}>"}}
 
 
-def selection_panel(options: Sequence[Any], draw: Callable[[Any], Figure], *, description: str = "option",
-                    value: Any = None) -> widgets.VBox:
+def selection_panel(options: Sequence[Any], draw: Callable[[Any], Figure | Sequence[Figure]], *,
+                    description: str = "option", value: Any = None) -> widgets.VBox:
     """A slider over precomputed ``options`` above an output area showing ``draw(option)``.
 
-    Moving the slider calls ``draw`` with the chosen option and replaces the picture.
+    Moving the slider calls ``draw`` with the chosen option and replaces the pictures.
 
     Args:
         options: the values to choose among, in slider order (e.g. HEM margins ``[0.25, 0.5, 1, 2]``);
             each is shown by its ``str``.
-        draw: ``option -> matplotlib Figure``; cheap (it only plots precomputed results).
+        draw: ``option -> matplotlib Figure`` or a non-empty sequence of Figures (shown one below
+            the other); cheap (it only plots precomputed results).
         description: the slider's label, e.g. ``"HEM margin μ"``.
         value: the option shown first; default the first.
 
     Returns:
         ``VBox([slider, output])``: ``panel.children[0]`` is the ``SelectionSlider``,
-        ``panel.children[1]`` the ``Output`` holding the current figure.
+        ``panel.children[1]`` the ``Output`` holding the current figures (one output each).
 
     Example (``runs_by_margin`` computed beforehand, margin -> runs)::
 
@@ -61,10 +62,12 @@ def selection_panel(options: Sequence[Any], draw: Callable[[Any], Figure], *, de
     output = widgets.Output()
 
     def show(chosen: Any) -> None:
-        figure = draw(chosen)
-        if not isinstance(figure, Figure):
-            raise ValueError(f"draw: expected it to return a matplotlib Figure, got {type(figure).__name__}")
-        output.outputs = (_figure_output(figure),)
+        drawn = draw(chosen)
+        figures = [drawn] if isinstance(drawn, Figure) else list(drawn) if isinstance(drawn, Sequence) else []
+        if not figures or not all(isinstance(figure, Figure) for figure in figures):
+            raise ValueError(f"draw: expected it to return a matplotlib Figure or a non-empty sequence of Figures, "
+                             f"got {type(drawn).__name__}")
+        output.outputs = tuple(_figure_output(figure) for figure in figures)
 
     slider.observe(lambda change: show(change["new"]), names="value")
     show(slider.value)

@@ -9,15 +9,22 @@ import importlib.util
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import nbformat
 import pytest
 
-PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 3, "out": "results"}
+PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 3}
+TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
+                  "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
+FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
+                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None}}
+"""Where a notebook writes or reads results: the first two write their own tables to ``out``; the
+task notebooks and the paper figures read the default results folder (``None``) unless told."""
 
 
-def test_the_first_two_notebooks_exist(notebook_names):
-    assert {"00_quickstart", "01_loss_anatomy"} <= set(notebook_names)
+def test_the_notebooks_exist(notebook_names):
+    assert set(FOLDER_PARAMETER) <= set(notebook_names)
 
 
 def test_notebook_is_valid_and_has_no_outputs(notebook):
@@ -34,7 +41,8 @@ def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab
     assert "parameters" in code[1].metadata.get("tags", [])
     assigned = {node.targets[0].id: ast.literal_eval(node.value)
                 for node in ast.parse(code[1].source).body if isinstance(node, ast.Assign)}
-    assert assigned == PARAMETERS
+    name = Path(notebook.metadata["path"]).stem
+    assert assigned == {**PARAMETERS, **FOLDER_PARAMETER[name]}
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
 
 

@@ -75,6 +75,12 @@ def test_plan_runs_dice_only_in_segmentation_and_adds_the_margin_sweep():
     assert {spec.loss for spec in specs} == set(DEFAULT_LOSSES)
 
 
+def test_plan_of_one_classification_task_leaves_the_default_dice_out():
+    specs = plan("quick", ["clean_corrupt"], seeds=1)
+    assert {spec.loss for spec in specs} == set(DEFAULT_LOSSES) - {"dice"}
+    assert {spec.task for spec in specs} == {"clean_corrupt"}
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"tasks": ["nope"]}, "tasks: expected names from"), ({"seeds": 0}, "seeds: expected a positive integer"),
     ({"tasks": ["ood"], "losses": ["dice"]}, "dice supports none of the tasks"),

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hemlab.tasks import CLAIMS, Claim, headlines, summarize, verdicts
+from hemlab.tasks import CLAIMS, Claim, headlines, metric_table, summarize, verdicts
 from hemlab.tasks.stats import confidence_interval, seeds_needed
 
 
@@ -113,6 +113,27 @@ def test_seeds_needed_grows_with_noise():
     quiet = seeds_needed(np.array([0.05, 0.01, 0.04]))
     assert noisy > quiet >= 2
     assert math.isnan(seeds_needed(np.array([0.1, -0.1])))
+
+
+def test_metric_table_shows_mean_std_and_interval_per_loss_in_loss_order():
+    table = pd.concat([_table({"hem:margin=2": [0.7, 0.8, 0.9], "ce": [0.9, 0.8, 0.7], "hem": [0.6, 0.6, 0.6],
+                               "hem:margin=0.5": [0.5, 0.5, 0.5]}),
+                       _table({"ce": [0.1, 0.2]}, metric="ece")])
+    summary = summarize(table)
+    shown = metric_table(summary, "clean_corrupt", [("clean", "accuracy"), ("clean", "ece")], digits=2)
+    assert list(shown.index) == ["ce", "hem", "hem:margin=0.5", "hem:margin=2"]
+    assert list(shown.columns) == ["accuracy @ clean", "ece @ clean"]
+    ce = summary[(summary["loss_label"] == "ce") & (summary["metric"] == "accuracy")].iloc[0]
+    assert shown.loc["ce", "accuracy @ clean"] == f"0.80 ± 0.10 [{ce['ci_low']:.2f}, {ce['ci_high']:.2f}]"
+    assert shown.loc["hem", "accuracy @ clean"] == "0.60 ± 0.00 [0.60, 0.60]"
+    assert shown.loc["hem", "ece @ clean"] == ""
+    one_seed = metric_table(summarize(_table({"ce": [0.5]})), "clean_corrupt", [("clean", "accuracy")])
+    assert one_seed.loc["ce", "accuracy @ clean"] == "0.500 (n=1)"
+
+
+def test_metric_table_names_a_cell_without_rows():
+    with pytest.raises(ValueError, match="cells: .*'corrupted', 'accuracy'"):
+        metric_table(summarize(_table({"ce": [0.5, 0.6]})), "clean_corrupt", [("corrupted", "accuracy")])
 
 
 def test_headline_table_orders_losses_and_hides_sweep_variants():

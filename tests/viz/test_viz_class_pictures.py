@@ -44,6 +44,13 @@ def test_per_class_dots_are_each_class_recall(assert_readable):
     assert thresholds == [20, 100]
 
 
+def test_per_class_marks_the_given_shot_thresholds():
+    runs = _runs_with_known_recall({"ce": [1.0] * 6})
+    (axis,) = plot_per_class_accuracy_vs_count(COUNTS, runs, shot_thresholds=(60, 10, 1000)).axes
+    assert [line.get_xdata()[0] for line in axis.lines if line.get_linestyle() == ":"] == [10, 60]
+    assert [text.get_text() for text in axis.texts] == [" 10", " 60"]
+
+
 def test_per_class_bad_inputs_name_the_argument():
     runs = _runs_with_known_recall({"ce": [1.0] * 6})
     with pytest.raises(ValueError, match="class_counts"):
@@ -52,6 +59,8 @@ def test_per_class_bad_inputs_name_the_argument():
         plot_per_class_accuracy_vs_count(np.array([5, 0, 3, 1, 1, 1]), runs)
     with pytest.raises(ValueError, match=r"runs\['ce'\] logits: expected 5 classes"):
         plot_per_class_accuracy_vs_count(COUNTS[:5], runs)
+    with pytest.raises(ValueError, match="shot_thresholds: expected positive"):
+        plot_per_class_accuracy_vs_count(COUNTS, runs, shot_thresholds=(0, 100))
 
 
 def _matrix(decay: float, tasks: int = 4) -> np.ndarray:

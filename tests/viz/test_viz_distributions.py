@@ -74,6 +74,15 @@ def test_margin_rows_report_error_rate_and_median(assert_readable):
     assert "margin" in hem_axis.get_xlabel()
 
 
+def test_margin_notes_stay_readable_over_the_bars_and_lines():
+    figure = plot_margin_histograms({"ce": _fixed_logits(0.5, [0.0, -0.5])}, margin=1.0)
+    (axis,) = figure.axes
+    (note,) = axis.texts
+    backing = note.get_bbox_patch()
+    assert backing is not None and to_rgba(backing.get_facecolor())[:3] == pytest.approx((1.0, 1.0, 1.0))
+    assert note.get_zorder() > max(artist.get_zorder() for artist in [*axis.lines, *axis.patches])
+
+
 def test_margin_line_is_optional():
     figure = plot_margin_histograms({"ce": _fixed_logits(2.0, [1.0])})
     assert [line.get_xdata()[0] for line in figure.axes[0].lines] == [0.0]
@@ -97,3 +106,12 @@ def test_bad_runs_name_the_argument(runs, match):
 def test_bad_margin_names_the_argument():
     with pytest.raises(ValueError, match="margin"):
         plot_margin_histograms({"ce": _fixed_logits(2.0, [1.0])}, margin=-1.0)
+
+
+def test_the_seven_losses_share_one_legend_row():
+    labels = ["ce", "mm", "hem", "logitnorm", "la", "dice", "focal"]
+    figure = plot_logit_distributions({label: _fixed_logits(2.0, [1.0]) for label in labels})
+    figure.canvas.draw()
+    (legend,) = figure.legends
+    rows = {round(text.get_window_extent().y0) for text in legend.get_texts()}
+    assert [text.get_text() for text in legend.get_texts()] == labels and len(rows) == 1

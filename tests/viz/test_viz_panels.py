@@ -38,6 +38,23 @@ def test_panel_draws_the_first_option_then_each_chosen_one():
     assert plt.get_fignums() == []                             # drawn figures are closed, not shown twice
 
 
+def test_panel_shows_each_figure_of_a_sequence_one_below_the_other():
+    def draw(value):
+        figures = []
+        for panel_index in range(2):
+            figure, axis = plt.subplots(figsize=(2, 1.5))
+            axis.set_title(f"option {value}, figure {panel_index}")
+            figures.append(figure)
+        return figures
+
+    panel = selection_panel(["a", "b"], draw)
+    pictures = [base64.b64decode(output["data"]["image/png"]) for output in panel.children[1].outputs]
+    assert len(pictures) == 2 and pictures[0] != pictures[1]
+    panel.children[0].value = "b"
+    assert len(panel.children[1].outputs) == 2
+    assert plt.get_fignums() == []
+
+
 def test_panel_starts_from_the_given_value():
     calls = []
     panel = selection_panel(["near", "noise"], _recording_draw(calls), value="noise")
@@ -49,6 +66,8 @@ def test_panel_starts_from_the_given_value():
     ("abc", plt.figure, None, "options"),
     ([1, 2], "not callable", None, "draw: expected a callable"),
     ([1, 2], lambda value: None, None, "draw: expected it to return a matplotlib Figure"),
+    ([1, 2], lambda value: [], None, "draw: expected it to return a matplotlib Figure"),
+    ([1, 2], lambda value: [plt.figure(), "no figure"], None, "draw: expected it to return a matplotlib Figure"),
     ([1, 2], plt.figure, 3, "value: expected one of"),
 ])
 def test_bad_arguments_are_named(options, draw, value, match):
