@@ -29,8 +29,9 @@ CHROMIUM = Path(os.environ.get("HEMLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ERROR_MIME = "application/vnd.jupyter.error"
-PROMPTS_JS = ("const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);"
-              f"const errors = document.querySelectorAll('[data-mime-type=\"{ERROR_MIME}\"]').length;")
+PROMPTS_JS = ("const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;"
+              "const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);"
+              f"const errors = panel.querySelectorAll('[data-mime-type=\"{ERROR_MIME}\"]').length;")
 # finished: nothing queued ([*]) and every cell numbered, or a cell failed (Run All stops there)
 FINISHED_JS = ("prompts.length > 0 && !prompts.some(text => text.includes('*')) && "
                "(errors > 0 || prompts.every(text => /\\[\\d+\\]/.test(text)))")
@@ -51,7 +52,10 @@ class JupyterLab:
     process: subprocess.Popen
 
     def tree_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        """``name`` opened alone: a workspace of its own, reset, so no notebook of an earlier
+        test is restored beside it."""
+        workspace = Path(name).stem.replace("_", "-")
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={self.token}"
 
 
 def _free_port() -> int:
