@@ -61,7 +61,7 @@ def _tasks(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
-    from hemlab.runtime import configure_threads, resolve_device
+    from hemlab.runtime import configure_threads, resolve_device, results_root
     from hemlab.tasks import plan, sweep
 
     try:
@@ -71,7 +71,7 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     except ValueError as error:
         raise UsageError(str(error)) from error
     configure_threads(args.threads)
-    out_root = Path(args.out) if args.out else _results_root()
+    out_root = Path(args.out) if args.out else results_root()
     print(f"{count} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
     options = ({"address": args.address, "gpus_per_run": args.gpus_per_run, "cpus_per_run": args.cpus_per_run}
                if args.executor == "ray" else {})
@@ -81,12 +81,6 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                      progress=not args.quiet, **options)
     except ImportError as error:
         raise UsageError(str(error)) from error
-
-
-def _results_root() -> Path:
-    from hemlab.runtime import results_root
-
-    return results_root()
 
 
 def _print_timing(report) -> None:

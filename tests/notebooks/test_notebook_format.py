@@ -12,7 +12,6 @@ import types
 from pathlib import Path
 
 import nbformat
-import pytest
 
 PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 3}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",

@@ -12,7 +12,6 @@ import torch
 from torch import nn
 
 from hemlab import losses
-from hemlab.data import make_toy2d
 from hemlab.viz import (
     LossAnatomyPanel,
     anatomy_losses,
