@@ -30,6 +30,7 @@ from hemlab.viz.panels import selection_panel
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity
 from hemlab.viz.segmentation import plot_masks
 from hemlab.viz.summary import plot_margin_sweep, plot_summary
+from hemlab.viz.training_pull import plot_pull_during_training, pull_during_training
 
 __all__ = [
     "HEM_COLOR",
@@ -51,12 +52,14 @@ __all__ = [
     "plot_margin_sweep",
     "plot_masks",
     "plot_per_class_accuracy_vs_count",
+    "plot_pull_during_training",
     "plot_rival_sweep",
     "plot_roc_curves",
     "plot_score_histograms",
     "plot_summary",
     "plot_training_curves",
     "plot_true_logit_pull",
+    "pull_during_training",
     "rival_sweep",
     "save_paper_figures",
     "selection_panel",

@@ -31,18 +31,19 @@ from hemlab.losses import accepted_arguments, available_losses, create_loss, los
 from hemlab.metrics import accuracy
 from hemlab.models import create_model
 from hemlab.train import predict, train
+from hemlab.viz.palette import line_style, loss_colors
 
 REFERENCE_LOSSES: tuple[str, ...] = ("hem", "mm", "ce")
 CLASS_COLORS: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                                  "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def loss_color(name: str) -> tuple[float, float, float]:
-    """One fixed colour per registry loss, so a loss looks the same in every panel."""
+def loss_color(name: str) -> str:
+    """The colour of registry loss ``name`` in every hemlab figure (:func:`hemlab.viz.loss_colors`)."""
     names = available_losses()
     if name not in names:
         raise ValueError(f"name: expected one of {names}, got {name!r}")
-    return plt.get_cmap("Dark2").colors[names.index(name) % 8]
+    return loss_colors([name])[name]
 
 
 def anatomy_losses() -> list[str]:
@@ -153,7 +154,7 @@ def plot_rival_sweep(table: pd.DataFrame, true_logit: float, margin: float, curr
     hinge point ``z_y - margin``, the true logit and (optionally) the rival's current value."""
     ax = ax if ax is not None else plt.subplots(figsize=(6, 3.6))[1]
     for name, rows in table.groupby("loss", sort=False):
-        ax.plot(rows["rival_logit"], rows["loss_value"], label=name, color=loss_color(name))
+        ax.plot(rows["rival_logit"], rows["loss_value"], label=name, **line_style(name, loss_colors([name])))
     ax.axvline(true_logit - margin, color="0.4", linestyle="--", linewidth=1, label="z_y - margin")
     ax.axvline(true_logit, color="0.4", linestyle=":", linewidth=1, label="z_y")
     if current is not None:
@@ -208,7 +209,7 @@ def plot_true_logit_pull(table: pd.DataFrame) -> plt.Figure:
     (log scale) and the total over the erroneous samples, against the solved fraction."""
     figure, (per_sample_axis, total_axis) = plt.subplots(1, 2, figsize=(10, 3.6))
     for name, rows in table.groupby("loss", sort=False):
-        style = {"marker": "o", "markersize": 3, "label": name, "color": loss_color(name)}
+        style = {"marker": "o", "markersize": 3, "label": name, **line_style(name, loss_colors([name]))}
         per_sample_axis.plot(rows["solved_fraction"], rows["per_sample"], **style)
         total_axis.plot(rows["solved_fraction"], rows["total"], **style)
     per_sample_axis.set(yscale="log", xlabel="fraction of the batch already solved",
@@ -296,10 +297,11 @@ def decision_grid(model: nn.Module, extent: tuple[float, float, float, float],
     return xs, ys, logits.argmax(1).reshape(shape).numpy(), (top[:, 0] - top[:, 1]).reshape(shape).numpy()
 
 
-def plot_decision_regions(model: nn.Module, data: TensorDataset, margin: float, ax: Axes | None = None,
+def plot_decision_regions(model: nn.Module, data: TensorDataset, margin: float | None, ax: Axes | None = None,
                           title: str = "", resolution: int = 150) -> Axes:
     """Decision regions of ``model`` on 2-D ``data`` with its margin band: the hatched grey
-    area is where the model's top logit beats the runner-up by less than ``margin``."""
+    area is where the model's top logit beats the runner-up by less than ``margin``. A loss
+    without a margin (CE, ...) has no band: pass ``margin=None``."""
     ax = ax if ax is not None else plt.subplots(figsize=(4.5, 4.5))[1]
     points, labels = dataset_tensors(data)
     points, labels = points.numpy(), labels.numpy()
@@ -308,9 +310,11 @@ def plot_decision_regions(model: nn.Module, data: TensorDataset, margin: float, 
     num_classes = int(labels.max()) + 1
     colors = ListedColormap(CLASS_COLORS[:num_classes])
     ax.contourf(xs, ys, predicted, levels=np.arange(num_classes + 1) - 0.5, cmap=colors, alpha=0.25)
-    ax.contourf(xs, ys, logit_margin, levels=[0.0, margin], colors="none", hatches=["////"])
-    ax.contourf(xs, ys, logit_margin, levels=[0.0, margin], colors=["0.5"], alpha=0.35)
+    if margin is not None:
+        ax.contourf(xs, ys, logit_margin, levels=[0.0, margin], colors="none", hatches=["////"])
+        ax.contourf(xs, ys, logit_margin, levels=[0.0, margin], colors=["0.5"], alpha=0.35)
     ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=colors, s=6, edgecolors="none")
+    band = "no margin, no band" if margin is None else f"band: margin < {margin:g}"
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), xticks=[], yticks=[], aspect="equal",
-           title=title or f"decision regions, band: margin < {margin:g}")
+           title=title or f"decision regions, {band}")
     return ax

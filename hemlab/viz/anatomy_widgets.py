@@ -120,8 +120,9 @@ class LossAnatomyPanel:
         plot_rival_sweep(sweep, float(logits[target]), margin, current=float(logits[rival]), ax=sweep_axis,
                          title=f"(b) loss as rival class {rival} moves")
         key = self.toy_models.key(name, margin)
-        trained = "no margin" if key[1] is None else f"trained at margin {key[1]:g}"
-        plot_decision_regions(self.toy_models.model(name, margin), self.toy_models.train_set, margin,
+        trained = "no margin, no band" if key[1] is None else f"trained at margin {key[1]:g}"
+        plot_decision_regions(self.toy_models.model(name, margin), self.toy_models.train_set,
+                              None if key[1] is None else margin,
                               ax=region_axis, title=f"(c) {name} on {self.toy_models.dataset}, {trained}")
         figure.tight_layout()
 

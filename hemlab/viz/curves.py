@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hemlab.viz.palette import line_style, loss_colors
+
 
 def plot_training_curves(histories: Mapping[str, pd.DataFrame], title: str = "") -> Figure:
     """Loss and accuracy per epoch, one line per run.
@@ -18,6 +20,7 @@ def plot_training_curves(histories: Mapping[str, pd.DataFrame], title: str = "")
     """
     if not histories:
         raise ValueError("histories: expected at least one run, got none")
+    colors = loss_colors(list(histories))
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 3.8))
     for label, history in histories.items():
         missing = {"epoch", "train_loss", "eval_accuracy"} - set(history.columns)
@@ -25,8 +28,9 @@ def plot_training_curves(histories: Mapping[str, pd.DataFrame], title: str = "")
             raise ValueError(f"histories[{label!r}]: missing columns {sorted(missing)}")
         first = history["train_loss"].iloc[0]
         relative = history["train_loss"] / first if first else history["train_loss"]
-        loss_axis.plot(history["epoch"], relative, marker="o", markersize=3, label=label)
-        accuracy_axis.plot(history["epoch"], history["eval_accuracy"], marker="o", markersize=3, label=label)
+        style = {"marker": "o", "markersize": 3, "label": label, **line_style(label, colors)}
+        loss_axis.plot(history["epoch"], relative, **style)
+        accuracy_axis.plot(history["epoch"], history["eval_accuracy"], **style)
     loss_axis.set(xlabel="epoch", ylabel="training loss / first epoch's", title="training loss (relative)")
     accuracy_axis.set(xlabel="epoch", ylabel="test accuracy", title="test accuracy")
     for axis in (loss_axis, accuracy_axis):

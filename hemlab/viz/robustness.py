@@ -1,7 +1,8 @@
 """Accuracy under distribution shift, from the results table: corruption severity and attack budget.
 
-Each point is the mean over seeds, its error bar one standard deviation over seeds; the losses'
-points are nudged sideways a little so the error bars do not hide each other.
+Each point is the mean over seeds, its error bar one standard deviation over seeds (clipped to
+[0, 1], the range of an accuracy); the losses' points are nudged sideways a little so the error
+bars do not hide each other.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from matplotlib.figure import Figure
 
 from hemlab.viz._inputs import choose_labels
 from hemlab.viz._layout import finish, loss_legend, panel_grid
-from hemlab.viz._tables import seed_statistics, task_rows
+from hemlab.viz._tables import error_bar_lengths, seed_statistics, task_rows
 from hemlab.viz.palette import line_style, loss_colors
 
 ATTACK_ORDER = ("fgsm", "pgd-ce", "pgd-margin", "pgd-dlr", "worst_case")
@@ -21,13 +22,14 @@ ATTACK_ORDER = ("fgsm", "pgd-ce", "pgd-margin", "pgd-dlr", "worst_case")
 
 def _draw_lines(axis: Axes, statistics: pd.DataFrame, x: str, labels: list[str], colors: dict[str, str],
                 nudge: float) -> None:
-    """One mean line with standard-deviation error bars per loss label; label ``k`` of ``L``
-    is shifted by ``(k - (L - 1) / 2) * nudge`` along x."""
+    """One mean line with standard-deviation error bars (clipped to [0, 1]) per loss label;
+    label ``k`` of ``L`` is shifted by ``(k - (L - 1) / 2) * nudge`` along x."""
     for rank, label in enumerate(labels):
         points = statistics[statistics["loss_label"] == label].sort_values(x)
         shift = (rank - (len(labels) - 1) / 2) * nudge
-        axis.errorbar(points[x].to_numpy(float) + shift, points["mean"].to_numpy(float),
-                      yerr=points["std"].fillna(0.0).to_numpy(float), marker="o",
+        mean, std = points["mean"].to_numpy(float), points["std"].fillna(0.0).to_numpy(float)
+        axis.errorbar(points[x].to_numpy(float) + shift, mean,
+                      yerr=error_bar_lengths(mean, mean - std, mean + std, "accuracy"), marker="o",
                       markersize=4, capsize=2.5, label=label, **line_style(label, colors))
     axis.grid(alpha=0.3)
 

@@ -2,7 +2,8 @@
 headline metric as its margin ``mu`` varies.
 
 ``summary`` has one row per ``(task, loss_label, condition, metric)`` with the mean over seeds
-and its 95% t-interval ``[ci_low, ci_high]`` (NaN with a single seed: no error bar is drawn).
+and its 95% interval ``[ci_low, ci_high]`` (NaN with a single seed: no error bar is drawn); every
+interval is drawn clipped to its metric's range (an accuracy's never leaves [0, 1]).
 ``headlines`` maps a task to ``(condition, metric, higher_is_better)``, as
 ``hemlab.tasks.HEADLINES`` does.
 """
@@ -20,7 +21,7 @@ from hemlab.losses import loss_info
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
 from hemlab.tasks.result import parse_condition
-from hemlab.viz._tables import SUMMARY_COLUMNS
+from hemlab.viz._tables import METRIC_RANGES, SUMMARY_COLUMNS, error_bar_lengths
 from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, line_style, loss_colors, loss_name
 
 Headlines = Mapping[str, tuple[str, str, bool]]
@@ -47,10 +48,10 @@ def _headline_rows(summary: pd.DataFrame, task: str, condition: str, metric: str
     return rows[[_same_condition(str(c), condition) for c in rows["condition"]]]
 
 
-def _ci_errors(rows: pd.DataFrame) -> np.ndarray:
-    """``(2, n)`` distances from the mean to the interval's ends, 0 where the interval is NaN."""
-    mean, low, high = (rows[column].to_numpy(float) for column in ("mean", "ci_low", "ci_high"))
-    return np.nan_to_num(np.vstack([mean - low, high - mean]))
+def _ci_errors(rows: pd.DataFrame, metric: str) -> np.ndarray:
+    """``(2, n)`` distances from the mean to the interval's ends, the ends clipped to ``metric``'s
+    range, 0 where the interval is NaN."""
+    return error_bar_lengths(*(rows[column].to_numpy(float) for column in ("mean", "ci_low", "ci_high")), metric)
 
 
 def _panel_title(task: str, condition: str) -> str:
@@ -62,11 +63,12 @@ def _metric_label(metric: str, higher_is_better: bool) -> str:
     return f"{metric.replace('_', ' ')} ({'higher' if higher_is_better else 'lower'} is better)"
 
 
-def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: dict[str, str]) -> None:
-    """One point with its 95% CI per label, top to bottom; HEM as a larger diamond with a guide line."""
+def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: dict[str, str], metric: str) -> None:
+    """One point with its 95% CI (clipped to ``metric``'s range) per label, top to bottom; HEM as a
+    larger diamond with a guide line."""
     rows = rows.set_index("loss_label").loc[labels]
     positions = np.arange(len(labels))[::-1]
-    errors = _ci_errors(rows)
+    errors = _ci_errors(rows, metric)
     for index, (position, label, mean) in enumerate(zip(positions, labels, rows["mean"].to_numpy(float))):
         hem = is_hem(label)
         axis.errorbar(mean, position, xerr=errors[:, index:index + 1], marker="D" if hem else "o",
@@ -111,7 +113,7 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
     figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(width, 0.45 * len(chosen) + 1.5))
     for axis, (task, (rows, metric, higher)) in zip(axes, panels.items()):
         labels = [label for label in chosen if label in set(rows["loss_label"])]
-        _draw_headline(axis, rows, labels, colors)
+        _draw_headline(axis, rows, labels, colors, metric)
         axis.set(xlabel=_metric_label(metric, higher), title=_panel_title(task, rows["condition"].iloc[0]))
         axis.set_ylabel("loss")
     return finish(figure, title)
@@ -165,13 +167,14 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     colors = loss_colors(["hem", reference])
     figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(4.6, 3.6))
     for axis, (task, (sweep, baseline, metric, higher)) in zip(axes, panels.items()):
-        axis.errorbar(sweep["margin"].to_numpy(float), sweep["mean"].to_numpy(float), yerr=_ci_errors(sweep),
+        axis.errorbar(sweep["margin"].to_numpy(float), sweep["mean"].to_numpy(float), yerr=_ci_errors(sweep, metric),
                       marker="D", markersize=6, capsize=4, label="hem", **line_style("hem", colors))
         if not baseline.empty:
             row = baseline.iloc[0]
             axis.axhline(row["mean"], color=colors[reference], linewidth=1.6, label=f"{reference} (reference)")
             if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
-                axis.axhspan(row["ci_low"], row["ci_high"], color=colors[reference], alpha=0.15, linewidth=0)
+                band = np.clip([row["ci_low"], row["ci_high"]], *METRIC_RANGES.get(metric, (-np.inf, np.inf)))
+                axis.axhspan(*band, color=colors[reference], alpha=0.15, linewidth=0)
         axis.set_xscale("log", base=2)
         axis.xaxis.set_major_locator(FixedLocator(sweep["margin"].to_numpy()))
         axis.xaxis.set_minor_locator(NullLocator())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 
@@ -73,3 +74,43 @@ def test_panel_starts_from_the_given_value():
 def test_bad_arguments_are_named(options, draw, value, match):
     with pytest.raises(ValueError, match=match):
         selection_panel(options, draw, value=value)
+
+
+def test_a_mapping_gives_one_control_per_name_and_draws_with_all_their_values():
+    calls = []
+
+    def draw(loss, margin):
+        calls.append((loss, margin))
+        figure, axis = plt.subplots(figsize=(2, 1.5))
+        axis.set_title(f"{loss} at {margin}")
+        return figure
+
+    panel = selection_panel({"loss": ["ce", "la"], "margin": [0.5, 1.0, 2.0]}, draw,
+                            description={"margin": "HEM margin μ"}, value={"margin": 1.0})
+    loss, margin = panel.children[0].children
+    assert isinstance(loss, widgets.Dropdown) and isinstance(margin, widgets.SelectionSlider)
+    assert (loss.description, margin.description) == ("loss", "HEM margin μ")
+    assert calls == [("ce", 1.0)]
+    first = _png(panel)
+    loss.value = "la"
+    margin.value = 2.0
+    assert calls == [("ce", 1.0), ("la", 1.0), ("la", 2.0)]
+    assert _png(panel) != first and plt.get_fignums() == []
+
+
+def test_a_single_option_is_shown_but_disabled():
+    panel = selection_panel({"loss": ["ce", "hem"], "margin": [1.0]}, lambda loss, margin: plt.figure())
+    loss, margin = panel.children[0].children
+    assert not loss.disabled and margin.disabled and margin.value == 1.0
+
+
+@pytest.mark.parametrize(("options", "description", "value", "match"), [
+    ({}, None, None, "options: expected a non-empty mapping"),
+    ({"loss": []}, None, None, r"options\['loss'\]"),
+    ({"loss": ["ce"]}, {"margin": "μ"}, None, "description: expected a mapping from names in"),
+    ({"loss": ["ce"]}, None, {"loss": "hem"}, r"value\['loss'\]: expected one of"),
+    ({"loss": ["ce"]}, None, "ce", "value: expected a mapping"),
+])
+def test_bad_mappings_are_named(options, description, value, match):
+    with pytest.raises(ValueError, match=match):
+        selection_panel(options, lambda **chosen: plt.figure(), description=description, value=value)
