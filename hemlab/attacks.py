@@ -1,9 +1,11 @@
 """White-box L-inf attacks (FGSM, PGD) with a choice of attack loss, and worst-case robust accuracy.
 
-A model trained with a margin loss can look robust against a cross-entropy attack only because
-its saturated logits give the CE gradient little to work with (gradient masking). Attack it with
-the CW margin and DLR losses too and count a sample as robust only if it survives every attack
-(:func:`worst_case`, :func:`robust_accuracy`).
+A model can look robust against a cross-entropy attack only because the CE loss of its logits is
+a poor guide to its decision boundary (gradient masking): in hemlab's quick runs this shows for
+the models with very small logits (LogitNorm, HEM at a small margin), whose accuracy under the
+CE attack is well above their accuracy under the margin and DLR attacks. Attack every model
+with the CW margin and DLR losses too and count a sample as robust only if it survives every
+attack (:func:`worst_case`, :func:`robust_accuracy`).
 
 References:
 - Goodfellow et al. 2015, "Explaining and harnessing adversarial examples" (FGSM);

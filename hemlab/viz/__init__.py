@@ -27,9 +27,9 @@ from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
 from hemlab.viz.paper_figures import headline_tuples, save_paper_figures
 from hemlab.viz.panels import selection_panel
-from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity
+from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
 from hemlab.viz.segmentation import plot_masks
-from hemlab.viz.summary import plot_margin_sweep, plot_summary
+from hemlab.viz.summary import hem_margins, plot_margin_sweep, plot_summary
 from hemlab.viz.training_pull import plot_pull_during_training, pull_during_training
 
 __all__ = [
@@ -39,12 +39,14 @@ __all__ = [
     "anatomy_losses",
     "decision_grid",
     "headline_tuples",
+    "hem_margins",
     "logit_gradients",
     "loss_colors",
     "parse_logits",
     "plot_accuracy_matrices",
     "plot_accuracy_vs_eps",
     "plot_accuracy_vs_severity",
+    "plot_corrupted_images",
     "plot_decision_regions",
     "plot_logit_distributions",
     "plot_logit_gradients",

@@ -1,9 +1,12 @@
 """How each loss shapes the logits: the true-class and rival logits, logit norms and decision margins.
 
-Cross-entropy keeps pushing the true logit up and the rivals down, so its logits and margins
-grow without bound; a margin loss such as HEM stops once ``z_y - max_{j != y} z_j >= mu``,
-so its margins pile up just above ``mu`` and its logit norms stay small
-(Spratling & Schuett, arXiv 2501.12191).
+Cross-entropy's gradient never reaches zero, so it keeps pushing the true logit up and the rivals
+down on every sample; a margin loss such as HEM puts no gradient on a training sample once
+``z_y - max_{j != y} z_j >= mu`` (Spratling & Schuett, arXiv 2501.12191). That does not make
+the margins pile up at ``mu``: the shared weights keep moving for the samples still in error,
+and the solved samples' margins grow with them, so on test images HEM's margins typically lie
+well above ``mu`` and grow with it (notebook 02 measures them per margin). These plots show
+where a loss leaves the logits, not why.
 """
 from __future__ import annotations
 

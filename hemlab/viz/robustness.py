@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from hemlab.viz._inputs import choose_labels
+from hemlab.data import available_corruptions, corrupt
+from hemlab.viz._inputs import as_array, choose_labels
 from hemlab.viz._layout import finish, loss_legend, panel_grid
 from hemlab.viz._tables import error_bar_lengths, seed_statistics, task_rows
 from hemlab.viz.palette import line_style, loss_colors
@@ -117,3 +120,42 @@ def plot_accuracy_vs_eps(table: pd.DataFrame, *, losses: Sequence[str] | None = 
     loss_legend(figure, labels, colors)
     return finish(figure, title)
 
+
+
+def plot_corrupted_images(image, corruptions: Sequence[str] | None = None, severities: Sequence[int] = (1, 3, 5),
+                          *, seed: int = 0, title: str = "One test image under each corruption") -> Figure:
+    """One test image, clean and under each corruption at each severity, as the task corrupts it
+    (:func:`hemlab.data.corrupt`): one row per corruption, the clean image first.
+
+    Args:
+        image: ``(C, H, W)`` with values in [0, 1] (1 or 3 channels), a tensor or array.
+        corruptions: names from :func:`hemlab.data.available_corruptions` (default all), one row each.
+        severities: severities 1..5, one column each after the clean image.
+        seed: the corruptions' random seed (noise draws).
+        title: figure title ("" for none).
+
+    Returns:
+        A figure with ``len(corruptions) * (1 + len(severities))`` axes, grey-scale for one channel.
+    """
+    array = as_array(image, "image", ndim=3).astype(np.float32)
+    if array.shape[0] not in (1, 3) or array.min() < 0 or array.max() > 1:
+        raise ValueError(f"image: expected (C, H, W) with C 1 or 3 and values in [0, 1], got shape {array.shape}, "
+                         f"values in [{array.min():g}, {array.max():g}]")
+    names = available_corruptions() if corruptions is None else list(corruptions)
+    if not names or isinstance(corruptions, str):
+        raise ValueError(f"corruptions: expected a non-empty sequence of corruption names, got {corruptions!r}")
+    batch = torch.from_numpy(array)[None]
+    columns = 1 + len(severities)
+    figure, axes = panel_grid(len(names) * columns, max_columns=columns, panel_size=(1.3, 1.35))
+    for row, name in enumerate(names):
+        pictures = [batch] + [corrupt(batch, name, int(severity), seed=seed) for severity in severities]
+        for column, picture in enumerate(pictures):
+            axis = axes[row * columns + column]
+            shown = picture[0].permute(1, 2, 0).numpy()
+            axis.imshow(shown[..., 0] if shown.shape[2] == 1 else shown, cmap="gray", vmin=0, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title("clean" if column == 0 else f"severity {severities[column - 1]}", fontsize="small")
+        axes[row * columns].set_ylabel(name.replace("_", " "), fontsize="small", rotation=0, ha="right", va="center")
+    return finish(figure, title)

@@ -9,7 +9,7 @@ interval is drawn clipped to its metric's range (an accuracy's never leaves [0, 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -126,6 +126,16 @@ def _hem_margin(label: str) -> float | None:
     if loss_name(label) != "hem" or set(options) - {"margin"}:
         return None
     return float(options.get("margin", loss_info("hem").defaults["margin"]))
+
+
+def hem_margins(labels: Iterable[str]) -> dict[float, str]:
+    """HEM's margins among loss ``labels``, ascending, each with its label: ``["ce", "hem",
+    "hem:margin=0.5"]`` -> ``{0.5: "hem:margin=0.5", 1.0: "hem"}`` (plain ``hem`` at the
+    registry's default margin; HEM labels with other options are left out). Empty when no
+    HEM label is present; one entry when HEM ran only at one margin (no margin sweep)."""
+    margins = {_hem_margin(label): label for label in dict.fromkeys(labels) if isinstance(label, str)}
+    margins.pop(None, None)
+    return dict(sorted(margins.items()))
 
 
 def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,

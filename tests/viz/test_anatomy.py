@@ -206,3 +206,38 @@ def test_panel_reports_bad_logits_in_its_readout(toy):
         panel.update()
     with pytest.raises(ValueError, match="loss"):
         LossAnatomyPanel(toy, loss="dice")
+
+
+def test_the_anatomy_plots_use_the_shared_palette():
+    from matplotlib.colors import to_rgba
+
+    from hemlab.viz import HEM_COLOR, loss_colors
+    assert loss_color("hem") == HEM_COLOR
+    assert all(loss_color(name) == loss_colors([name])[name] for name in ("ce", "mm", "logitnorm", "focal"))
+    axis = plot_rival_sweep(rival_sweep(LOGITS, 0, 1), true_logit=1.0, margin=1.0)
+    (hem_line,) = [line for line in axis.get_lines() if line.get_label() == "hem"]
+    assert to_rgba(hem_line.get_color()) == pytest.approx(to_rgba(HEM_COLOR))
+    plt.close("all")
+
+
+def test_decision_regions_without_a_margin_draw_no_band(toy):
+    with_band = plot_decision_regions(toy.model("hem", 1.0), toy.train_set, 1.0)
+    without = plot_decision_regions(toy.model("ce", 1.0), toy.train_set, None)
+    assert len(without.collections) < len(with_band.collections)
+    assert "no band" in without.get_title()
+    panel = LossAnatomyPanel(toy, loss="ce")
+    assert "no margin, no band" in panel.update().figure.axes[2].get_title()
+    plt.close("all")
+
+
+def test_training_curves_draw_each_loss_in_its_colour():
+    import pandas as pd
+    from matplotlib.colors import to_rgba
+
+    from hemlab.viz import HEM_COLOR, loss_colors, plot_training_curves
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5], "eval_accuracy": [0.5, 0.9]})
+    figure = plot_training_curves({"ce": history, "hem": history})
+    for axis in figure.axes:
+        colors = {line.get_label(): to_rgba(line.get_color()) for line in axis.get_lines()}
+        assert colors == {"ce": to_rgba(loss_colors(["ce"])["ce"]), "hem": to_rgba(HEM_COLOR)}
+    plt.close(figure)

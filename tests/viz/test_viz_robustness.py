@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
-from hemlab.viz import HEM_COLOR, plot_accuracy_vs_eps, plot_accuracy_vs_severity
+from hemlab.viz import HEM_COLOR, plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
 
 BASE = {"ce": 0.9, "hem": 0.95, "hem:margin=0.5": 0.8}
 SEEDS = (0, 1)
@@ -125,3 +125,38 @@ def test_bad_tables_and_losses_name_the_argument(plot, table):
 def test_unknown_corruption_names_the_argument(table):
     with pytest.raises(ValueError, match="corruption: expected one of"):
         plot_accuracy_vs_severity(table, corruption="snow")
+
+
+def test_error_bars_stop_at_the_ends_of_the_accuracy_range(table):
+    # seeds at 0.999 and 0.9 (mean 0.9495, std 0.07): mean + std would pass 1
+    high = table.copy()
+    clean = (high["task"] == "adversarial") & (high["condition"] == "clean") & (high["loss_label"] == "hem")
+    high.loc[clean, "value"] = np.where(high.loc[clean, "seed"] == 0, 0.999, 0.9)
+    figure = plot_accuracy_vs_eps(high, losses=["hem"])
+    container = figure.axes[0].containers[0]
+    top = max(segment[:, 1].max() for segment in container.lines[2][0].get_segments())
+    assert top == pytest.approx(1.0)
+    bottom = container.lines[2][0].get_segments()[0][:, 1].min()
+    assert bottom == pytest.approx(0.9495 - np.std([0.999, 0.9], ddof=1))
+
+
+def test_corrupted_images_show_each_corruption_at_each_severity(assert_readable):
+    image = np.linspace(0, 1, 64, dtype=np.float32).reshape(1, 8, 8)
+    figure = plot_corrupted_images(image, ["gaussian_noise", "contrast"], severities=(1, 5))
+    assert_readable(figure)
+    assert len(figure.axes) == 2 * 3
+    assert [axis.get_title() for axis in figure.axes[:3]] == ["clean", "severity 1", "severity 5"]
+    clean, _, strongest = (axis.get_images()[0].get_array() for axis in figure.axes[3:])
+    assert np.ptp(strongest) < np.ptp(clean)                  # contrast 5 flattens the image
+    assert figure.axes[3].get_ylabel() == "contrast"
+
+
+@pytest.mark.parametrize(("image", "corruptions", "match"), [
+    (np.zeros((8, 8)), None, "image: expected 3 dimensions"),
+    (np.full((1, 8, 8), 2.0), None, r"image: expected \(C, H, W\)"),
+    (np.zeros((1, 8, 8)), [], "corruptions"),
+    (np.zeros((1, 8, 8)), ["snow"], "name: expected one of"),
+])
+def test_corrupted_images_name_bad_arguments(image, corruptions, match):
+    with pytest.raises(ValueError, match=match):
+        plot_corrupted_images(image, corruptions)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
-from hemlab.viz import HEM_COLOR, loss_colors, plot_margin_sweep, plot_summary
+from hemlab.viz import HEM_COLOR, hem_margins, loss_colors, plot_margin_sweep, plot_summary
 
 HEADLINES = {
     "clean_corrupt": ("corrupted", "accuracy", True),
@@ -128,3 +128,24 @@ def test_margin_sweep_bad_inputs_name_the_argument(summary):
         plot_margin_sweep(summary, HEADLINES, tasks="clean_corrupt")
     with pytest.raises(ValueError, match="summary: no HEM rows"):
         plot_margin_sweep(summary[summary["loss"] != "hem"], HEADLINES)
+
+
+def test_intervals_are_drawn_inside_the_metric_range(summary):
+    wide = summary.copy()
+    wide.loc[wide["loss_label"] == "hem", ["ci_low", "ci_high"]] = [-0.2, 1.3]
+    figure = plot_summary(wide, {"clean_corrupt": HEADLINES["clean_corrupt"]})
+    mean, left, right = _points(figure.axes[0])["hem"]
+    assert (mean - left, mean + right) == pytest.approx((0.0, 1.0))
+    wide.loc[wide["loss_label"] == "ce", ["ci_low", "ci_high"]] = [0.5, 1.2]
+    sweep = plot_margin_sweep(wide, {"clean_corrupt": HEADLINES["clean_corrupt"]}, tasks=("clean_corrupt",))
+    (band,) = sweep.axes[0].patches
+    assert (band.get_y(), band.get_y() + band.get_height()) == pytest.approx((0.5, 1.0))
+    hem_bars = sweep.axes[0].containers[0].lines[2][0].get_segments()
+    assert max(segment[:, 1].max() for segment in hem_bars) <= 1.0
+
+
+def test_hem_margins_maps_each_margin_to_its_label():
+    labels = ["ce", "hem:margin=2", "hem", "hem:margin=0.5", "mm", "hem:margin=0.5", "hem:tau=2"]
+    assert hem_margins(labels) == {0.5: "hem:margin=0.5", 1.0: "hem", 2.0: "hem:margin=2"}
+    assert list(hem_margins(labels)) == [0.5, 1.0, 2.0]
+    assert hem_margins(["ce", "mm"]) == {} and hem_margins(["hem"]) == {1.0: "hem"}
