@@ -11,15 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from hemlab.tasks.result import condition_columns
+from hemlab.tasks.result import METRIC_RANGES, condition_columns
 from hemlab.viz._inputs import require_columns
-
-_FRACTIONS = ("accuracy", "ece", "auroc", "fpr95", "aupr_in", "aupr_out", "balanced_accuracy", "many_shot",
-              "medium_shot", "few_shot", "average_accuracy", "forgetting", "miou", "pixel_accuracy")
-METRIC_RANGES: dict[str, tuple[float, float]] = {**{metric: (0.0, 1.0) for metric in _FRACTIONS},
-                                                 "bwt": (-1.0, 1.0), "train_seconds": (0.0, math.inf),
-                                                 "epochs_to_target": (0.0, math.inf)}
-"""The values each metric can take: an interval drawn for it never leaves this range."""
 
 RESULT_COLUMNS = ("task", "loss_label", "seed", "condition", "metric", "value")
 SUMMARY_COLUMNS = ("task", "loss_label", "condition", "metric", "mean", "ci_low", "ci_high")
@@ -44,8 +37,8 @@ def seed_statistics(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def error_bar_lengths(mean: np.ndarray, low: np.ndarray, high: np.ndarray, metric: str) -> np.ndarray:
     """``(2, n)`` lengths from ``mean`` down to ``low`` and up to ``high`` (matplotlib's ``xerr`` /
-    ``yerr``), with both ends clipped to ``metric``'s range (:data:`METRIC_RANGES`; unknown metrics
-    are unbounded) and 0 where an end is NaN (no interval: one seed)."""
+    ``yerr``), with both ends clipped to ``metric``'s range (``hemlab.tasks.METRIC_RANGES``; unknown
+    metrics are unbounded) and 0 where an end is NaN (no interval: one seed)."""
     bottom, top = METRIC_RANGES.get(metric, (-math.inf, math.inf))
     mean = np.asarray(mean, dtype=float)
     low = np.clip(np.asarray(low, dtype=float), bottom, top)

@@ -21,7 +21,8 @@ from hemlab.losses import loss_info
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
 from hemlab.tasks.result import parse_condition
-from hemlab.viz._tables import METRIC_RANGES, SUMMARY_COLUMNS, error_bar_lengths
+from hemlab.tasks.stats import clip_to_range
+from hemlab.viz._tables import SUMMARY_COLUMNS, error_bar_lengths
 from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, line_style, loss_colors, loss_name
 
 Headlines = Mapping[str, tuple[str, str, bool]]
@@ -183,8 +184,7 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
             row = baseline.iloc[0]
             axis.axhline(row["mean"], color=colors[reference], linewidth=1.6, label=f"{reference} (reference)")
             if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
-                band = np.clip([row["ci_low"], row["ci_high"]], *METRIC_RANGES.get(metric, (-np.inf, np.inf)))
-                axis.axhspan(*band, color=colors[reference], alpha=0.15, linewidth=0)
+                axis.axhspan(*clip_to_range(metric, row["ci_low"], row["ci_high"]), color=colors[reference], alpha=0.15, linewidth=0)
         axis.set_xscale("log", base=2)
         axis.xaxis.set_major_locator(FixedLocator(sweep["margin"].to_numpy()))
         axis.xaxis.set_minor_locator(NullLocator())
