@@ -120,3 +120,23 @@ def test_paper_preset_seconds_scale_with_the_rates(gpu_check):
     runs = slow["per_task"]["clean_corrupt"]["runs"]
     assert slow["per_task"]["clean_corrupt"]["seconds"] == pytest.approx(
         runs * clean.train.epochs * (50_000 / 1000 + 10_000 / 4000))
+
+
+def test_a_failing_section_is_recorded_and_the_report_still_written(gpu_check, monkeypatch, tmp_path):
+    def broken(settings, budget):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore detail")
+
+    monkeypatch.setitem(gpu_check.SECTION_FUNCTIONS, "loss_speed", broken)
+    record = gpu_check.run_section("loss_speed", gpu_check.SMOKE)
+    assert record["status"] == "error" and "result" not in record
+    assert record["error"] == "RuntimeError: CUDA error: an illegal memory access was encountered"
+    assert "in broken" in record["traceback_tail"] and record["seconds"] >= 0
+    report = {"environment": gpu_check.environment(gpu_check.SMOKE), "sections": {"loss_speed": record}}
+    lines = gpu_check.write_report(report, tmp_path)
+    assert any(line.startswith("loss_speed        error") and "illegal memory access" in line for line in lines)
+    assert json.loads((tmp_path / "gpu_check.json").read_text())["sections"]["loss_speed"]["status"] == "error"
+
+    report["sections"]["packing"] = {"status": "ok", "budget_s": 1.0, "seconds": 0.5, "result": {}}
+    assert gpu_check.write_report(report, tmp_path) == [
+        "the table could not be made (KeyError: 'batch_size'); see gpu_check.json"]
+    assert set(json.loads((tmp_path / "gpu_check.json").read_text())["sections"]) == {"loss_speed", "packing"}
