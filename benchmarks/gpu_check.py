@@ -378,6 +378,8 @@ def paper_preset_seconds(rates: dict[str, dict[str, Any]], seeds: int) -> dict[s
     per_task = {}
     for spec in plan("paper", seeds=seeds):
         settings = task_settings("paper", spec.task)
+        if settings.model not in rates:
+            raise KeyError(f"no measured rate for model {settings.model!r} (task {spec.task})")
         rate = rates[settings.model]
         seconds = sum(epochs * (train_images / rate["train_img_per_s"] + eval_images / rate["eval_img_per_s"])
                       for epochs, train_images, eval_images in fits_per_run(spec.task, settings))
@@ -413,8 +415,10 @@ def section_train_throughput(settings: Settings, budget: Budget) -> dict[str, An
         {"batch_size": batch, "preset": preset, "seconds": 200 * (train_size / rate + eval_size / eval_rate)}
         for batch, preset, rate in ((paired["batch_size"], False, paired["hemlab_img_per_s"]),
                                     (preset_rate["batch_size"], True, preset_rate["train_img_per_s"]))]}
-    if segmentation.model in rates:
+    try:  # an estimate that cannot be made must not lose the measurements above
         result["paper_preset"] = paper_preset_seconds(rates, settings.seeds)
+    except (KeyError, ValueError) as error:
+        result["paper_preset"] = {"error": f"{type(error).__name__}: {error}"}
     return result
 
 
@@ -482,15 +486,28 @@ def throughput_worker(job: dict[str, Any]) -> dict[str, Any]:
     return {"batch_size": batch, "phases": phases, "peak_memory_bytes": _peak_memory(device)}
 
 
+RESULT_TAG = "gpu_check result: "
+"""Starts the one stdout line of a worker's answer, so that anything else a library prints
+there is passed over."""
+
+
 def serve() -> None:
-    """The ``--serve`` mode of a worker process: one JSON job per input line, one JSON result
-    line out (``{"error": ...}`` when the job raised), until the input closes."""
+    """The ``--serve`` mode of a worker process: one JSON job per input line, one tagged JSON
+    result line out (``{"error": ...}`` when the job raised), until the input closes."""
     for line in sys.stdin:
         try:
             result = throughput_worker(json.loads(line))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which records it
             result = {"error": f"{type(error).__name__}: {error}".splitlines()[0][:500]}
-        print(json.dumps(result), flush=True)
+        print(RESULT_TAG + json.dumps(result), flush=True)
+
+
+def _read_result(process: subprocess.Popen) -> str:
+    """The JSON of the next tagged line ``process`` prints; ``""`` when it ends first."""
+    for line in process.stdout:
+        if line.startswith(RESULT_TAG):
+            return line[len(RESULT_TAG):]
+    return ""
 
 
 class WorkerPool:
@@ -536,7 +553,7 @@ class WorkerPool:
         deadline = time.perf_counter() + timeout
         results = []
         with ThreadPoolExecutor(len(jobs)) as readers:
-            answers = [readers.submit(process.stdout.readline) for process in self.processes[:len(jobs)]]
+            answers = [readers.submit(_read_result, process) for process in self.processes[:len(jobs)]]
             for index, answer in enumerate(answers):
                 try:
                     line = answer.result(timeout=max(0.1, deadline - time.perf_counter()))
@@ -652,11 +669,15 @@ REQUIRED_MODULES = ("pytest", "pandas", "sklearn", "scipy", "statsmodels", "matp
 
 def environment(settings: Settings) -> dict[str, Any]:
     on_cuda = settings.device == "cuda" and torch.cuda.is_available()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip() or None
+    except OSError:  # no git on the machine
+        commit = None
     return {"smoke": settings.smoke, "device": settings.device,
             "gpu": torch.cuda.get_device_name() if on_cuda else None,
             "torch": torch.__version__, "cuda": torch.version.cuda, "python": platform.python_version(),
-            "cpu_cores": os.cpu_count(), "commit": commit.stdout.strip() or None,
+            "cpu_cores": os.cpu_count(), "commit": commit,
             "missing_modules": [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None],
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
@@ -700,8 +721,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             lines.append(f"{'':19}200 CIFAR-10 epochs (target {RUN_200_EPOCHS_TARGET_S / 60:.0f} min): " + ", ".join(
                 f"batch {row['batch_size']}{' (preset)' if row['preset'] else ''} {_number(row['seconds'] / 60, ' min', 1)}"
                 for row in result["run_200_epochs"]["rows"]))
-            if "paper_preset" in result:
-                preset = result["paper_preset"]
+            preset = result["paper_preset"]
+            if "error" in preset:
+                lines.append(f"{'':19}paper preset: {preset['error']}")
+            else:
                 lines.append(f"{'':19}paper preset, {preset['runs']} runs one at a time: "
                              f"{_number(preset['serial_seconds'] / 3600, ' h', 1)} (training and evaluation)")
         elif name == "packing":
@@ -722,10 +745,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_report(report: dict[str, Any], out: Path) -> None:
+def write_report(report: dict[str, Any], out: Path) -> list[str]:
+    """Write the JSON, then the text table (a table that cannot be made says why in its
+    place, so the check goes on); return the table's lines."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "gpu_check.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
-    (out / "gpu_check.txt").write_text("\n".join(summary_lines(report)) + "\n")
+    try:
+        lines = summary_lines(report)
+    except Exception as error:  # noqa: BLE001 - the JSON holds everything; the table is a view of it
+        lines = [f"the table could not be made ({type(error).__name__}: {error}); see gpu_check.json"]
+    (out / "gpu_check.txt").write_text("\n".join(lines) + "\n")
+    return lines
 
 
 def output_folder(argument: str | None) -> Path:
@@ -757,8 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_check: {name} (budget {settings.budgets[name]:.0f} s)", flush=True)
         report["sections"][name] = run_section(name, settings)
         report["seconds"] = time.perf_counter() - started
-        write_report(report, out)
-    print("\n".join(summary_lines(report)))
+        lines = write_report(report, out)
+    print("\n".join(lines))
     print(f"gpu_check: wrote {out / 'gpu_check.json'} and {out / 'gpu_check.txt'}")
     return 0
 
