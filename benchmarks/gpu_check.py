@@ -63,7 +63,7 @@ from hemlab.losses import create_loss
 from hemlab.models import create_model
 from hemlab.runtime import resolve_device
 from hemlab.tasks import plan
-from hemlab.tasks.spec import TaskSettings, task_settings, with_settings
+from hemlab.tasks.spec import DEFAULT_SEEDS, TaskSettings, task_settings, with_settings
 from hemlab.train import predict, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,30 @@ class TestPass:
 
 
 @dataclass(frozen=True)
+class QuickSweep:
+    """What section 5 asks ``hemlab paper --preset quick`` for (None: the CLI's default)."""
+
+    tasks: tuple[str, ...] | None = None
+    losses: tuple[str, ...] | None = None
+    seeds: int = DEFAULT_SEEDS
+    margin_sweep: bool = True
+    executor: str | None = None
+
+    def arguments(self, device: str) -> list[str]:
+        """The ``hemlab paper`` arguments of this sweep on ``device``."""
+        arguments = ["--preset", "quick", "--device", device, "--seeds", str(self.seeds)]
+        arguments += ["--tasks", *self.tasks] if self.tasks else []
+        arguments += ["--losses", *self.losses] if self.losses else []
+        arguments += [] if self.margin_sweep else ["--no-margin-sweep"]
+        return arguments + (["--executor", self.executor] if self.executor else [])
+
+    def runs(self) -> int:
+        """How many runs the sweep plans."""
+        return len(plan("quick", tasks=self.tasks, losses=self.losses, seeds=self.seeds,
+                        margin_sweep=self.margin_sweep))
+
+
+@dataclass(frozen=True)
 class Settings:
     """The sizes of one check: the real run on CUDA or the CPU smoke run."""
 
@@ -111,8 +135,7 @@ class Settings:
     segmentation_batch_size: int | None
     segmentation_steps: int
     packing_counts: tuple[int, ...]
-    paper_arguments: tuple[str, ...]
-    seeds: int = 3
+    quick_sweep: QuickSweep
 
 
 NUMERIC_TESTS = ("tests/losses", "tests/train", "tests/attacks", "tests/models", "tests/metrics",
@@ -129,7 +152,7 @@ CUDA = Settings(
     loss_shapes=LOSS_SHAPES, loss_dtypes=("float32", "bfloat16"), loss_rounds=7, loss_block_ms=20.0,
     batch_size=512, image_size=32, steps_per_epoch=24, pairs=3, compile_backend="inductor", window_s=6.0,
     preset_batch_size=None, segmentation_image_size=128, segmentation_batch_size=None, segmentation_steps=12,
-    packing_counts=(1, 2, 4), paper_arguments=("--preset", "quick", "--device", "cuda"),
+    packing_counts=(1, 2, 4), quick_sweep=QuickSweep(),
 )
 SMOKE = Settings(
     smoke=True, device="cpu",
@@ -140,8 +163,7 @@ SMOKE = Settings(
     batch_size=4, image_size=16, steps_per_epoch=1, pairs=1, compile_backend="eager", window_s=0.5,
     preset_batch_size=4, segmentation_image_size=32, segmentation_batch_size=2, segmentation_steps=1,
     packing_counts=(1, 2),
-    paper_arguments=("--preset", "quick", "--device", "cpu", "--tasks", "ood", "--losses", "ce", "--seeds", "1",
-                     "--no-margin-sweep", "--executor", "local"),
+    quick_sweep=QuickSweep(tasks=("ood",), losses=("ce",), seeds=1, margin_sweep=False, executor="local"),
 )
 
 
@@ -353,7 +375,7 @@ def measure_preset_model(settings: TaskSettings, input_shape: tuple[int, int, in
 
 def fits_per_run(task: str, settings: TaskSettings) -> list[tuple[int, int, int]]:
     """``(epochs, training images, evaluation images)`` of each ``train`` call a run of
-    ``task`` makes (the imbalance ratios and the continual stages train in turn)."""
+    ``task`` makes (the imbalance ratios, and the continual protocols' stages, train in turn)."""
     if settings.dataset not in DATASET_SIZES:
         raise ValueError(f"dataset: the estimate knows {', '.join(DATASET_SIZES)}, got {settings.dataset!r}")
     train_size, eval_size, classes = DATASET_SIZES[settings.dataset]
@@ -365,16 +387,18 @@ def fits_per_run(task: str, settings: TaskSettings) -> list[tuple[int, int, int]
     if task == "imbalanced":
         return [(epochs, int(long_tailed_counts(classes, per_class_train, ratio).sum()), eval_size)
                 for ratio in settings.imbalance_ratios]
-    if task == "continual":
+    if task == "continual":  # each protocol trains every stage; replay adds a buffer of the earlier classes
         stage_classes = classes // settings.n_tasks
-        return [(epochs, stage_classes * per_class_train + settings.replay_per_class * stage_classes * stage,
-                 stage_classes * per_class_eval) for stage in range(settings.n_tasks)]
+        return [(epochs, stage_classes * (per_class_train + (settings.replay_per_class * stage
+                                                            if protocol == "replay" else 0)),
+                 stage_classes * per_class_eval) for protocol in settings.protocols for stage in range(settings.n_tasks)]
     return [(epochs, train_size, eval_size)]
 
 
 def paper_preset_seconds(rates: dict[str, dict[str, Any]], seeds: int) -> dict[str, Any]:
-    """Implied seconds of the paper preset's training and per-epoch evaluation, run one after
-    another, from the measured images per second of each model (``rates[model]``)."""
+    """Implied seconds of the paper preset's training and per-epoch evaluation with ``seeds``
+    seeds, run one after another, from the measured images per second of each model
+    (``rates[model]``)."""
     per_task = {}
     for spec in plan("paper", seeds=seeds):
         settings = task_settings("paper", spec.task)
@@ -416,7 +440,7 @@ def section_train_throughput(settings: Settings, budget: Budget) -> dict[str, An
         for batch, preset, rate in ((paired["batch_size"], False, paired["hemlab_img_per_s"]),
                                     (preset_rate["batch_size"], True, preset_rate["train_img_per_s"]))]}
     try:  # an estimate that cannot be made must not lose the measurements above
-        result["paper_preset"] = paper_preset_seconds(rates, settings.seeds)
+        result["paper_preset"] = paper_preset_seconds(rates, DEFAULT_SEEDS)
     except (KeyError, ValueError) as error:
         result["paper_preset"] = {"error": f"{type(error).__name__}: {error}"}
     return result
@@ -621,18 +645,26 @@ def section_packing(settings: Settings, budget: Budget) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- 5. the quick preset
 
 def section_paper_quick(settings: Settings, budget: Budget) -> dict[str, Any]:
+    """Wall time of the quick sweep from an empty results folder; when it runs out of time,
+    the runs it finished (each run's JSON marks it done) and the wall time they imply."""
+    sweep = settings.quick_sweep
+    planned = sweep.runs()
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "hemlab", "paper", *settings.paper_arguments, "--out", out, "--quiet"]
+        command = [sys.executable, "-m", "hemlab", "paper", *sweep.arguments(settings.device), "--quiet"]
+        record: dict[str, Any] = {"command": "python " + " ".join(command[1:]), "runs_planned": planned}
         started = time.perf_counter()
         try:
-            done = subprocess.run(command, cwd=ROOT, env=_subprocess_environment(), capture_output=True, text=True,
-                                  timeout=budget.left())
+            done = subprocess.run([*command, "--out", out], cwd=ROOT, env=_subprocess_environment(),
+                                  capture_output=True, text=True, timeout=budget.left())
         except subprocess.TimeoutExpired:
-            return {"command": " ".join(command[1:]), "status": "timeout", "wall_s": time.perf_counter() - started}
+            wall = time.perf_counter() - started
+            finished = len(list(Path(out).glob("quick/*/*.json")))
+            return {**record, "status": "timeout", "wall_s": wall, "runs_done": finished,
+                    "implied_wall_s": wall * planned / finished if finished else None}
         wall = time.perf_counter() - started
-        files = sorted(path.name for path in Path(out).iterdir())
-    return {"command": "python " + " ".join(command[1:-3]), "status": "ran", "returncode": done.returncode,
-            "wall_s": wall, "files": files, "output_tail": _tail(done.stdout + done.stderr, 800)}
+        finished = len(list(Path(out).glob("quick/*/*.json")))
+    return {**record, "status": "ran", "returncode": done.returncode, "wall_s": wall, "runs_done": finished,
+            "output_tail": _tail(done.stdout + done.stderr, 800)}
 
 
 # ----------------------------------------------------------------------------- the report
@@ -740,8 +772,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             else:
                 lines.append(f"{'':19}torch.compile: {compiled}")
         elif name == "paper_quick":
-            lines.append(f"{head}  {result['status']}, exit {result.get('returncode')}, "
-                         f"wall {_number(result['wall_s'], ' s', 1)}")
+            implied = f", implied {_number(result['implied_wall_s'], ' s')}" if result["status"] == "timeout" else ""
+            lines.append(f"{head}  {result['status']}, exit {result.get('returncode')}, {result['runs_done']} of "
+                         f"{result['runs_planned']} runs, wall {_number(result['wall_s'], ' s', 1)}{implied}")
     return lines
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hemlab.tasks import plan
-from hemlab.tasks.spec import task_settings, with_settings
+from hemlab.tasks.spec import DEFAULT_SEEDS, task_settings, with_settings
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -74,7 +74,7 @@ def test_smoke_sections_hold_their_numbers(smoke, gpu_check):
     models = {task_settings("paper", "clean_corrupt").model, task_settings("paper", "segmentation").model}
     assert set(throughput["preset_models"]) == models
     assert [row["preset"] for row in throughput["run_200_epochs"]["rows"]] == [False, True]
-    assert throughput["paper_preset"]["runs"] == len(plan("paper", seeds=3))
+    assert throughput["paper_preset"]["runs"] == len(plan("paper", seeds=DEFAULT_SEEDS))
 
     packing = sections["packing"]
     assert [row["runs"] for row in packing["rows"]] == list(gpu_check.SMOKE.packing_counts)
@@ -84,7 +84,10 @@ def test_smoke_sections_hold_their_numbers(smoke, gpu_check):
     assert packing["compile"]["batch_size"] == gpu_check.SMOKE.batch_size and packing["compile"]["compiled_over_eager"] > 0
 
     paper = sections["paper_quick"]
-    assert paper["returncode"] == 0 and paper["files"] == ["quick"] and paper["wall_s"] > 0
+    assert paper["status"] == "ran" and paper["returncode"] == 0 and paper["wall_s"] > 0
+    assert paper["runs_done"] == paper["runs_planned"] == gpu_check.SMOKE.quick_sweep.runs() == 1
+    assert paper["command"].endswith("paper --preset quick --device cpu --seeds 1 --tasks ood --losses ce "
+                                     "--no-margin-sweep --executor local --quiet")
 
 
 def test_packing_suggestion_needs_a_gain_at_every_step(gpu_check):
@@ -101,9 +104,10 @@ def test_fits_per_run_follow_the_preset(gpu_check):
     assert gpu_check.fits_per_run("ood", ood) == [(ood.train.epochs, known * 5000, known * 1000)]
     imbalanced = with_settings(task_settings("paper", "imbalanced"), imbalance_ratios=(1.0, 100.0))
     assert [images for _, images, _ in gpu_check.fits_per_run("imbalanced", imbalanced)] == [50_000, 12_406]
-    continual = with_settings(task_settings("paper", "continual"), n_tasks=5, replay_per_class=20)
+    continual = with_settings(task_settings("paper", "continual"), n_tasks=5, replay_per_class=20,
+                              protocols=("replay", "finetune"))
     assert [images for _, images, _ in gpu_check.fits_per_run("continual", continual)] == [
-        10_000, 10_040, 10_080, 10_120, 10_160]
+        10_000, 10_040, 10_080, 10_120, 10_160] + [10_000] * 5
     with pytest.raises(ValueError, match="dataset: the estimate knows cifar10, voc, got 'digits'"):
         gpu_check.fits_per_run("clean_corrupt", task_settings("quick", "clean_corrupt"))
 
@@ -140,3 +144,9 @@ def test_a_failing_section_is_recorded_and_the_report_still_written(gpu_check, m
     assert gpu_check.write_report(report, tmp_path) == [
         "the table could not be made (KeyError: 'batch_size'); see gpu_check.json"]
     assert set(json.loads((tmp_path / "gpu_check.json").read_text())["sections"]) == {"loss_speed", "packing"}
+
+
+def test_the_real_check_runs_the_default_quick_sweep_on_cuda(gpu_check):
+    sweep = gpu_check.CUDA.quick_sweep
+    assert sweep.arguments("cuda") == ["--preset", "quick", "--device", "cuda", "--seeds", str(DEFAULT_SEEDS)]
+    assert sweep.runs() == len(plan("quick", seeds=DEFAULT_SEEDS))
