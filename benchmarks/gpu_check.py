@@ -3,9 +3,9 @@
 Five sections, each guarded (an error is recorded in the JSON and the next section runs)
 and each with its own time budget, so that the whole run fits in about 8 minutes on one H200:
 
-1. ``tests``: the ``cuda``-marked tests, then the numeric test folders (losses in float64,
-   float16 and bfloat16, ``train`` with autocast and channels_last, attacks, models,
-   metrics) with ``HEMLAB_TEST_DEVICE=cuda``, then the loss reference tests in float32;
+1. ``tests``: with ``HEMLAB_TEST_DEVICE=cuda``, the ``cuda``-marked tests, the loss
+   reference tests in float32, then the numeric test folders (losses in float64, float16
+   and bfloat16, ``train``, attacks, models, metrics);
 2. ``loss_speed``: HEM and CE forward+backward timed with CUDA events for the shapes of
    ``LOSS_SHAPES`` in float32 and bfloat16, with the peak memory of one step
    (``torch.cuda.max_memory_allocated``); target HEM / CE <= 1.25 everywhere;
@@ -14,16 +14,17 @@ and each with its own time budget, so that the whole run fits in about 8 minutes
    images per second of hemlab's ``train`` against the minimal loop of
    ``benchmarks/train_vs_minimal.py`` in alternating pairs; then each model of the paper
    preset at its own batch size (ResNet-18, the segmentation model), training and
-   evaluation; from these the implied time of one
-   200-epoch CIFAR-10 run (target under 10 minutes) and of the whole paper preset
-   (training and per-epoch evaluation; attacks, corruptions and OOD scoring left out);
+   evaluation; from these the implied time of one 200-epoch CIFAR-10 run (target under 10
+   minutes) and of the whole paper preset (training and per-epoch evaluation; attacks,
+   corruptions and OOD scoring left out);
 4. ``packing``: 1, 2 and 4 training processes sharing the GPU (the minimal loop at the
    paper preset's batch size), total images per second: the case for the Ray executor's
    ``--gpus-per-run``; then the loop alone at batch 512, eager and under ``torch.compile``;
 5. ``paper_quick``: the wall time of ``hemlab paper --preset quick --device cuda``.
 
-``--smoke`` runs every section on the CPU with tiny sizes, in under a minute: a dry run of
-the script itself (a test runs it), whose numbers mean nothing. Writes ``gpu_check.json``
+``--smoke`` runs every section on the CPU with tiny sizes (about 50 CPU seconds, most of it
+five Python processes importing torch): a dry run of the script itself (a test runs it),
+whose numbers mean nothing. Writes ``gpu_check.json``
 and ``gpu_check.txt`` (a short table) into ``--out``, else ``$OUT``, else a new temporary
 folder, and rewrites both after every section, so a run stopped from outside keeps what it
 measured.
@@ -145,9 +146,9 @@ CUDA = Settings(
     budgets={"tests": 140.0, "loss_speed": 35.0, "train_throughput": 80.0, "packing": 120.0, "paper_quick": 105.0},
     test_passes=(
         TestPass("cuda-marked", (*NUMERIC_TESTS, "-m", "cuda"), (("HEMLAB_TEST_DEVICE", "cuda"),)),
-        TestPass("numeric", (*NUMERIC_TESTS, "-m", "not cuda"), (("HEMLAB_TEST_DEVICE", "cuda"),)),
         TestPass("loss reference float32", ("tests/losses/test_losses_reference.py",),
                  (("HEMLAB_TEST_DEVICE", "cuda"), ("HEMLAB_TEST_DTYPE", "float32"))),
+        TestPass("numeric", (*NUMERIC_TESTS, "-m", "not cuda"), (("HEMLAB_TEST_DEVICE", "cuda"),)),
     ),
     loss_shapes=LOSS_SHAPES, loss_dtypes=("float32", "bfloat16"), loss_rounds=7, loss_block_ms=20.0,
     batch_size=512, image_size=32, steps_per_epoch=24, pairs=3, compile_backend="inductor", window_s=6.0,
