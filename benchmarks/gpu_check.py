@@ -480,6 +480,7 @@ def throughput_worker(job: dict[str, Any]) -> dict[str, Any]:
     device = resolve_device(job["device"])
     if device.type == "cpu":
         torch.set_num_threads(1)
+    _reset_peak_memory(device)  # a worker serves several jobs
     amp_dtype = AMP_DTYPES["bfloat16"] if device.type == "cuda" else None
     batch, size = job["batch_size"], job["image_size"]
     generator = torch.Generator().manual_seed(0)
