@@ -199,7 +199,8 @@ def make_glyphs(
     - ``noise``: largest std of the additive pixel noise, in [0, 1].
 
     Returns a ``TensorDataset`` of images ``(n_images, 1, S, S)`` float32 in [0, 1] and targets
-    ``(n_images,)`` int64 in ``0..K-1``. The same arguments give the same images.
+    ``(n_images,)`` int64 in ``0..K-1``. The same arguments give the same images; the last few
+    draws are cached within the process, and each call returns its own copy.
     """
     n_images = _check_count("n_images", n_images, 1)
     characters = _check_characters(characters)
@@ -213,7 +214,16 @@ def make_glyphs(
     distractors = _check_number("distractors", distractors, 0.0, float(MAX_DISTRACTORS), "a mean count")
     noise = _check_number("noise", noise, 0.0, 1.0, "a noise std")
     seed = _check_count("seed", seed, 0)
+    images, targets = _draw_glyphs(n_images, characters, image_size, rotation, shift, scale, blur, distractors, noise,
+                                   seed)
+    return TensorDataset(images.clone(), targets.clone())
 
+
+@functools.lru_cache(maxsize=8)
+def _draw_glyphs(n_images: int, characters: str, image_size: int, rotation: float, shift: float, scale: float,
+                 blur: float, distractors: float, noise: float, seed: int) -> tuple[Tensor, Tensor]:
+    """:func:`make_glyphs`'s images and targets for checked arguments, cached per process (a sweep's
+    runs in one worker share one draw; callers get copies)."""
     bank = glyph_bank(characters, SUPERSAMPLING * image_size)
     n_fonts, n_classes = bank.shape[:2]
     generator = torch.Generator().manual_seed(seed)
@@ -257,7 +267,7 @@ def make_glyphs(
     if blur > 0:
         images = _gaussian_blur(images, sigmas, blur)
     images = (images + noise_levels.view(-1, 1, 1, 1) * pixel_noise).clamp_(0.0, 1.0)
-    return TensorDataset(images.contiguous(), targets)
+    return images.contiguous(), targets
 
 
 def split_seeds(seed: int) -> tuple[int, int]:

@@ -149,3 +149,11 @@ def test_difficulty_of_the_defaults_for_the_quick_mlp():
     in 3 epochs (measured 1.000). Fails when a nuisance stops working or overwhelms the glyph."""
     assert 0.55 <= _mlp_accuracy({}, epochs=5) <= 0.72
     assert _mlp_accuracy(NO_NUISANCE, epochs=3) >= 0.97
+
+
+def test_draws_are_cached_but_each_call_gets_its_own_copy():
+    first = make_glyphs(300, seed=9)
+    first.tensors[0].zero_()
+    second = make_glyphs(300, seed=9)
+    assert second.tensors[0].max() > 0.5 and second.tensors[0].data_ptr() != first.tensors[0].data_ptr()
+    assert torch.equal(second.tensors[0], make_glyphs(300, seed=9).tensors[0])
