@@ -1,7 +1,7 @@
 """Load any hemlab dataset by name, and a small record of what each one is.
 
 ``load_dataset(name, seed=0, **options)`` returns ``(train, test)``. Embedded sets (no
-download): ``digits``, ``glyphs``, ``shapes``, ``blobs``, ``moons``, ``spirals``;
+download): ``digits``, ``shapes``, ``glyphs``, ``blobs``, ``moons``, ``spirals``;
 torchvision-backed (paper mode, downloaded on first use): ``mnist``, ``fashion_mnist``,
 ``cifar10``, ``cifar100``, ``svhn``, ``voc``. Each record's ``builder`` is the loader; its signature
 holds the options and their defaults (:func:`dataset_defaults`).
@@ -62,10 +62,10 @@ def _toy2d(name: str, description: str, num_classes: int) -> DatasetInfo:
 DATASETS: Registry[DatasetInfo] = Registry("dataset", (
     DatasetInfo("digits", "scikit-learn's 8x8 handwritten digits, 1797 images.", load_digits,
                 "image", 10, 1, 8, embedded=True),
-    DatasetInfo("glyphs", "Generated digits 0-9 in matplotlib's 22 fonts with random nuisances; 16000 train, "
-                "5000 test, 16x16 grey.", load_glyphs, "image", 10, 1, 16, embedded=True),
     DatasetInfo("shapes", "Synthetic segmentation: coloured shapes on textured backgrounds, borders ignored.",
                 load_shapes, "segmentation", 4, 3, 32, embedded=True, ignore_index=IGNORE_INDEX),
+    DatasetInfo("glyphs", "Generated digits 0-9 in matplotlib's 22 fonts with random nuisances; 16000 train, "
+                "5000 test, 16x16 grey.", load_glyphs, "image", 10, 1, 16, embedded=True),
     _toy2d("blobs", "2-D Gaussian clusters.", 3),
     _toy2d("moons", "Two interleaved 2-D half circles.", 2),
     _toy2d("spirals", "Interleaved 2-D spiral arms.", 3),

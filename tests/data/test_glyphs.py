@@ -9,6 +9,7 @@ import torch
 from hemlab.data import (
     DATASETS, FAR_OOD_KINDS, UNKNOWN_LABEL, class_counts, dataset_defaults, load_dataset, make_far_ood,
 )
+from hemlab.data import glyphs
 from hemlab.data.glyphs import (
     DIGITS, GLYPH_FONTS, GLYPH_LETTERS, font_path, glyph_bank, load_glyphs, make_glyphs, split_seeds,
 )
@@ -157,3 +158,14 @@ def test_draws_are_cached_but_each_call_gets_its_own_copy():
     second = make_glyphs(300, seed=9)
     assert second.tensors[0].max() > 0.5 and second.tensors[0].data_ptr() != first.tensors[0].data_ptr()
     assert torch.equal(second.tensors[0], make_glyphs(300, seed=9).tensors[0])
+
+
+def test_the_cache_keeps_at_most_its_byte_budget(monkeypatch):
+    monkeypatch.setattr(glyphs, "_DRAWS", type(glyphs._DRAWS)())
+    monkeypatch.setattr(glyphs, "CACHE_BYTES", 3 * 100 * 16 * 16 * 4)
+    for seed in range(5):
+        make_glyphs(100, seed=seed)
+    assert [key[-1] for key in glyphs._DRAWS] == [2, 3, 4]
+    make_glyphs(100, seed=2)
+    make_glyphs(100, seed=5)
+    assert [key[-1] for key in glyphs._DRAWS] == [4, 2, 5]
