@@ -1,12 +1,11 @@
 """White-box L-inf attacks (FGSM, PGD) with a choice of attack loss, and worst-case robust accuracy.
 
 A model can look robust against a cross-entropy attack only because the CE loss of its logits is
-a poor guide to its decision boundary (gradient masking), not because of its saturated logits
-alone: in hemlab's quick runs it shows for models with small logits, such as HEM at a small
-margin, whose accuracy under the CE attack is well above their accuracy under the margin and
-DLR attacks. Attack every model
-with the CW margin and DLR losses too and count a sample as robust only if it survives every
-attack (:func:`worst_case`, :func:`robust_accuracy`).
+a poor guide to its decision boundary (gradient masking). In hemlab's quick runs it shows for
+models with small logits, such as HEM at a small margin, whose accuracy under the CE attack is
+well above their accuracy under the margin and DLR attacks. Attack every model with the CW
+margin and DLR losses too and count a sample as robust only if it survives every attack
+(:func:`worst_case`, :func:`robust_accuracy`).
 
 References:
 - Goodfellow et al. 2015, "Explaining and harnessing adversarial examples" (FGSM);
