@@ -6,7 +6,7 @@ bars do not hide each other.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -122,7 +122,7 @@ def plot_accuracy_vs_eps(table: pd.DataFrame, *, losses: Sequence[str] | None = 
 
 
 
-def plot_corrupted_images(image, corruptions: Sequence[str] | None = None, severities: Sequence[int] = (1, 3, 5),
+def plot_corrupted_images(image: Any, corruptions: Sequence[str] | None = None, severities: Sequence[int] = (1, 3, 5),
                           *, seed: int = 0, title: str = "One test image under each corruption") -> Figure:
     """One test image, clean and under each corruption at each severity, as the task corrupts it
     (:func:`hemlab.data.corrupt`): one row per corruption, the clean image first.
