@@ -7,14 +7,23 @@
 
 Results go to ``<out>/<preset>/`` (default ``out``: ``$HEMLAB_RESULTS`` or ``results/``); a
 re-run skips the runs already stored there. Bad arguments end in one line on stderr and
-exit status 2; failed runs are listed and give exit status 1.
+exit status 2; failed runs are listed and give exit status 1, and so does a results folder
+that cannot be written (one line). Ctrl-C stops the workers, says how many runs are stored
+and exits with status 130; a second Ctrl-C exits at once. Warnings (a damaged run record,
+set aside and run again) are one line each.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
 import sys
+import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Iterator, NoReturn, Sequence
 
 import pandas as pd
 
@@ -62,7 +71,7 @@ def _tasks(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
     from hemlab.runtime import configure_threads, resolve_device, results_root
-    from hemlab.tasks import plan, sweep
+    from hemlab.tasks import SweepInterrupted, plan, sweep
 
     try:
         resolve_device(args.device)
@@ -81,6 +90,9 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                      progress=not args.quiet, **options)
     except ImportError as error:
         raise UsageError(str(error)) from error
+    except SweepInterrupted as interrupt:
+        raise KeyboardInterrupt(f"interrupted: {len(interrupt.report.stored)} runs stored in "
+                                f"{out_root / args.preset}; run the same command again to resume") from None
 
 
 def _print_timing(report) -> None:
@@ -105,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     if table.empty:
         return 1
     summary = summarize(table)
-    save_table(summary, out_dir / f"{args.task}_summary.csv")
+    with results.store.writing(args.preset):
+        save_table(summary, out_dir / f"{args.task}_summary.csv")
     head = headlines(args.preset)[args.task]
     shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
     print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
@@ -125,8 +138,9 @@ def _paper(args: argparse.Namespace) -> int:
         return 1
     summary = summarize(table)
     claims = verdicts(table, args.preset)
-    written = write_report(out_dir, table, summary, claims)
-    written += save_paper_figures(summary, args.preset, out_dir)
+    with results.store.writing(args.preset):
+        written = write_report(out_dir, table, summary, claims)
+        written += save_paper_figures(summary, args.preset, out_dir)
     print("\nheadline metric per task and loss (mean ± std over seeds)")
     print(headline_table(summary, args.preset).to_string())
     print("\nverdicts (subject minus comparator, paired by seed, 95% interval)")
@@ -203,17 +217,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"hemlab: warning: {message}", file=sys.stderr)
+
+
+def _exit_now(signum, frame) -> NoReturn:
+    """The second Ctrl-C: kill the worker processes and exit with status 130 at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for child in multiprocessing.active_children():
+        child.kill()
+    os.write(2, b"interrupted again: stopped at once; run the same command again to resume\n")
+    raise SystemExit(130)
+
+
+def _first_interrupt(signum, frame) -> NoReturn:
+    signal.signal(signal.SIGINT, _exit_now)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """Meanwhile the first Ctrl-C raises ``KeyboardInterrupt`` (the sweep stops its workers
+    and says what is stored) and a second one kills the workers and exits at once. An
+    ignored SIGINT (a background job) stays ignored, and only the main thread handles signals."""
+    if (signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    signal.signal(signal.SIGINT, _first_interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) in (_first_interrupt, _exit_now):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from hemlab.tasks.store import StoreWriteError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    try:
-        return args.handler(args)
-    except UsageError as error:
-        print(f"hemlab: error: {error}", file=sys.stderr)
-        return 2
+    with _interrupts():
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = _warning_line
+                return args.handler(args)
+        except UsageError as error:
+            print(f"hemlab: error: {error}", file=sys.stderr)
+            return 2
+        except StoreWriteError as error:
+            print(f"hemlab: error: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as interrupt:
+            print(str(interrupt) or "interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

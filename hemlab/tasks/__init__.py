@@ -17,8 +17,8 @@ Tasks: clean_corrupt, ood, adversarial, imbalanced, continual, segmentation. Pre
 table in :data:`PRESETS`.
 """
 from hemlab.tasks.execute import (
-    EXECUTORS, THREADS_PER_RUN, ExecutionReport, Job, RunFailure, execute, get_executor, local_executor,
-    process_executor, run_job,
+    EXECUTORS, THREADS_PER_RUN, ExecutionReport, Job, RunFailure, SweepInterrupted, execute, get_executor,
+    local_executor, process_executor, run_job,
 )
 from hemlab.tasks.fit import RunContext
 from hemlab.tasks.plan import REPORT_FILES, plan, write_report
@@ -32,13 +32,14 @@ from hemlab.tasks.spec import (
     parse_loss_spec, presets_table, task_settings, with_settings,
 )
 from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, metric_table, summarize, verdicts
-from hemlab.tasks.store import ResultStore
+from hemlab.tasks.store import DamagedRunWarning, ResultStore, RunNotStored, StoreWriteError
 from hemlab.tasks.sweep import Sweep, sweep
 
 __all__ = [
-    "CLAIMS", "Claim", "DEFAULT_LOSSES", "EXECUTORS", "ExecutionReport", "Headline", "Job", "LOWER_IS_BETTER",
-    "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES", "ROW_COLUMNS", "ResultStore",
-    "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
+    "CLAIMS", "Claim", "DEFAULT_LOSSES", "DamagedRunWarning", "EXECUTORS", "ExecutionReport", "Headline", "Job",
+    "LOWER_IS_BETTER", "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES", "ROW_COLUMNS",
+    "ResultStore", "RunContext", "RunFailure", "RunNotStored", "RunResult", "RunSpec", "StoreWriteError", "Sweep",
+    "SweepInterrupted", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
     "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute",
     "format_condition", "get_executor", "headline_table", "headlines", "local_executor", "loss_label", "metric_table",
     "parse_condition", "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job",
