@@ -23,11 +23,12 @@ import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NoReturn, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from hemlab import __version__
+
+if TYPE_CHECKING:  # pandas and the task layer load inside main(), after Ctrl-C is handled
+    import pandas as pd
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +47,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _losses(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from hemlab.losses import LOSSES, loss_defaults
 
     print(_table(pd.DataFrame([
@@ -57,6 +60,8 @@ def _losses(args: argparse.Namespace) -> int:
 
 
 def _tasks(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from hemlab.tasks import TASKS, headlines, presets_table
 
     heads = headlines("quick")
@@ -96,6 +101,8 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
 
 
 def _print_timing(report) -> None:
+    import pandas as pd
+
     times = pd.DataFrame([{"task": task, "run_seconds": seconds} for task, seconds in report.task_seconds.items()])
     print(f"\n{len(report.ran)} runs done, {len(report.skipped)} already stored, {len(report.failed)} failed; "
           f"wall time {report.wall_seconds:.1f} s")
@@ -252,7 +259,7 @@ def _interrupts() -> Iterator[None]:
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None) -> int:
     from hemlab.tasks.store import StoreWriteError
 
     parser = build_parser()
@@ -260,21 +267,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            return args.handler(args)
+    except UsageError as error:
+        print(f"hemlab: error: {error}", file=sys.stderr)
+        return 2
+    except StoreWriteError as error:
+        print(f"hemlab: error: {error}", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     with _interrupts():
         try:
-            with warnings.catch_warnings():
-                warnings.showwarning = _warning_line
-                return args.handler(args)
-        except UsageError as error:
-            print(f"hemlab: error: {error}", file=sys.stderr)
-            return 2
-        except StoreWriteError as error:
-            print(f"hemlab: error: {error}", file=sys.stderr)
-            return 1
+            return _main(argv)
         except KeyboardInterrupt as interrupt:
             print(str(interrupt) or "interrupted", file=sys.stderr)
             return 130
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -78,3 +78,13 @@ def exit_on_failing_seeds(job: Job) -> RunResult:
     if job.spec.seed == FAILING_SEED or (job.spec.seed == RECOVERING_SEED and attempt == 1):
         os._exit(3)
     return fake_run(job)
+
+
+def stall(job: Job) -> RunResult:
+    """Mark that ``job`` started (``<run_id>.started`` in its ``checkpoint_dir``), then
+    sleep for a minute: a run still in flight when its driver dies."""
+    folder = Path(job.checkpoint_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{job.spec.run_id}.started").touch()
+    time.sleep(60)
+    return fake_run(job)

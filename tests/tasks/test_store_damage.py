@@ -17,6 +17,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import warnings
@@ -408,3 +409,34 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path, fake_runs):
     assert (tmp_path / "cli.err").read_text().splitlines() == [
         "interrupted again: stopped at once; run the same command again to resume"]
     _wait_for(lambda: _group_gone(cli.pid), 10)
+
+
+def test_ctrl_c_while_hemlab_starts_is_one_line_too(tmp_path):
+    """The command line handles Ctrl-C before it imports torch and the task layer."""
+    command = [sys.executable, "-m", "hemlab", *CLI_RUN, "--out", str(tmp_path / "results")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted"), err
+    # A shell reads both as status 130: Python itself ends by SIGINT when the interrupt came
+    # through code that an import ran with PyRun_* (its unhandled-interrupt flag stays set).
+    assert process.returncode in (130, -signal.SIGINT)
+
+
+def test_the_workers_exit_when_the_driver_is_killed(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # spawned workers import fake_runs from here
+    fakes = importlib.import_module("fake_runs")
+    store = ResultStore(tmp_path / "results")
+    driver = _forked(lambda: execute(SPECS[:1], store, executor="processes", workers=1, progress=False,
+                                     run_function=fakes.stall), tmp_path, "driver")
+    try:
+        _wait_for(lambda: any(store.checkpoint_dir(SPECS[0]).glob("*.started")), 120)
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.join()
+        _wait_for(lambda: _group_gone(driver.pid), 15)  # the worker would sleep a minute more
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(driver.pid, signal.SIGKILL)
