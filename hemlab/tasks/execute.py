@@ -24,6 +24,7 @@ what was stored so far.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -96,11 +97,21 @@ def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
     os._exit(1)
 
 
+def _exit_on_sigterm(signum: int, frame) -> None:
+    """Stopped by the driver: release what this process registered (the semaphores of its
+    progress-bar lock, which the resource tracker would otherwise report) and exit."""
+    multiprocessing.util._run_finalizers(0)
+    os._exit(128 + signum)
+
+
 def _worker_start() -> None:
     """A pool worker runs on ``THREADS_PER_RUN`` threads, ignores Ctrl-C (the driver stops
-    the pool) and exits when the driver process dies, even by SIGKILL."""
+    the pool), exits cleanly on SIGTERM (unless that is ignored) and exits when the driver
+    process dies, even by SIGKILL."""
     torch.set_num_threads(THREADS_PER_RUN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
