@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import importlib
 import json
 import math
@@ -384,18 +385,25 @@ def _interrupted_cli(tmp_path: Path, *, ignore_sigterm: bool = False):
     return root, cli
 
 
-def test_ctrl_c_stops_the_workers_and_says_how_to_resume(tmp_path, fake_runs):
+def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # spawned workers import fake_runs from here
+    fakes = importlib.import_module("fake_runs")
+    monkeypatch.setitem(execute_module.EXECUTORS, "processes",
+                        functools.partial(execute_module.process_executor, run_function=fakes.stall))
     root, cli = _interrupted_cli(tmp_path)
-    os.killpg(cli.pid, signal.SIGINT)  # as the terminal does: the whole foreground group
-    cli.join(30)
-    err = (tmp_path / "cli.err").read_text()
-    stored = sum(ResultStore(root).has(spec) for spec in SPECS)
-    assert cli.exitcode == 130, err
-    assert err.splitlines() == [f"interrupted: {stored} runs stored in {root / 'quick'}; "
-                                "run the same command again to resume"]
-    assert stored >= 2
-    _wait_for(lambda: _group_gone(cli.pid), 10)
-    assert not list(root.rglob("*.tmp"))
+    try:
+        _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
+        os.killpg(cli.pid, signal.SIGINT)  # as the terminal does: the whole foreground group
+        cli.join(30)
+        err = (tmp_path / "cli.err").read_text()
+        assert cli.exitcode == 130, err
+        assert err.splitlines() == [f"interrupted: 2 runs stored in {root / 'quick'}; "
+                                    "run the same command again to resume"]
+        _wait_for(lambda: _group_gone(cli.pid), 10)  # the workers would sleep a minute more
+        assert not list(root.rglob("*.tmp"))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(cli.pid, signal.SIGKILL)
 
 
 def test_a_second_ctrl_c_exits_at_once(tmp_path, fake_runs):
