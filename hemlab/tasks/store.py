@@ -46,6 +46,7 @@ import pandas as pd
 
 from hemlab import __version__
 from hemlab.io import atomic_path, remove_stale_temporaries, temporary_path
+from hemlab.tasks.items import ItemRecord, item_records
 from hemlab.tasks.result import ROW_COLUMNS, RunResult
 from hemlab.tasks.spec import RunSpec
 
@@ -328,6 +329,11 @@ class ResultStore:
         _, data = self._loaded(preset, task, run_id, artifacts=True)
         with np.load(io.BytesIO(data)) as archive:
             return {name: archive[name] for name in archive.files}
+
+    def items(self, preset: str, task: str, run_id: str) -> dict[tuple[str, str], ItemRecord]:
+        """The run's per-item records ``{(condition, metric): {field: array}}`` (see
+        :mod:`hemlab.tasks.items`); empty for runs stored without them."""
+        return item_records(self.artifacts(preset, task, run_id))
 
     def history(self, preset: str, task: str, run_id: str) -> pd.DataFrame:
         """The run's per-epoch training history (with a ``stage`` column);
