@@ -37,7 +37,7 @@ store_module = importlib.import_module("hemlab.tasks.store")
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fork, process groups and flock: Linux")
 
 TASK, LOSSES, SEEDS = "continual", ("ce", "hem", "la"), 2
-SPECS = plan("quick", [TASK], list(LOSSES), seeds=SEEDS)
+SPECS = plan("quick", [TASK], list(LOSSES), seeds=SEEDS, margin_sweep=False)  # what `hemlab run` plans
 CLI_RUN = ["run", TASK, "--losses", *LOSSES, "--seeds", str(SEEDS), "--quiet"]
 FAKE_DELAY = {"seconds": 0.0}
 
@@ -286,7 +286,7 @@ def _quiet_sweep(root: Path, seconds: float, *, check_for: float = 0.0, specs=SP
 
 
 def test_a_sweep_killed_at_random_moments_resumes_to_the_same_table(tmp_path, fake_runs):
-    specs = plan("quick", [TASK], list(LOSSES), seeds=4)
+    specs = plan("quick", [TASK], list(LOSSES), seeds=4, margin_sweep=False)
     uninterrupted = ResultStore(tmp_path / "uninterrupted")
     execute(specs, uninterrupted, executor="local", progress=False)
     root = tmp_path / "results"
