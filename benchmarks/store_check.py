@@ -2,7 +2,7 @@
 hashed), ``table`` (records read and checked) and, for comparison, the bare ``is_file`` that
 ``has`` used to be.
 
-It fills a temporary store with the quick preset's runs (135), each with results shaped like
+It fills a temporary store with the runs of ``plan("quick")``, each with results shaped like
 the quick preset's largest (the unknown-class task: 64 rows, a 12-epoch history, clean
 logits and four sets of unknown-class logits, 512 x 10 float16 each), then times each
 check over all runs in interleaved rounds and prints the median per sweep and per run.
