@@ -101,3 +101,23 @@ def test_built_site_shows_the_verdicts_csv(built_site):
             assert f"<p>{column}</p>" in text, (page, column)
         first = verdicts.iloc[:, 0]
         assert all(f"<p>{html.escape(value)}</p>" in text for value in first if value), (page, list(first))
+
+
+def _notebook(path: Path, *sources: str, tagged: int = 0) -> Path:
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    cells[tagged].metadata["tags"] = ["parameters"]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}), path)
+    return path
+
+
+def test_execute_notebooks_applies_parameters_and_fails_on_an_error_cell(site_build, tmp_path):
+    good = _notebook(tmp_path / "good.ipynb", "x = 1", "print(x * 2)")
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('broken on purpose')")
+    out = tmp_path / "executed"
+    seconds = site_build.execute_notebooks([good], out, jobs=1, parameters={"x": "21"})
+    assert set(seconds) == {"good.ipynb"}
+    executed = nbformat.read(out / "good.ipynb", as_version=4)
+    assert executed.cells[1].metadata["tags"] == ["injected-parameters"]
+    assert executed.cells[2].outputs[0]["text"] == "42\n"
+    with pytest.raises(RuntimeError, match="notebook bad.ipynb failed while building the docs"):
+        site_build.execute_notebooks([bad], out, jobs=1, parameters={})
