@@ -7,7 +7,7 @@ A run is a pure function of a small frozen spec::
     spec = tasks.RunSpec("ood", "digits", "mlp", "hem", seed=0)
     result = tasks.run(spec)                       # trains, evaluates, writes nothing
     store = tasks.ResultStore("results")
-    report = tasks.execute(tasks.plan("quick", seeds=3), store, executor="processes")
+    report = tasks.execute(tasks.plan("quick", seeds=10), store, executor="processes")
     table = store.table("quick")                   # tidy rows
     summary = tasks.summarize(table)
     verdicts = tasks.verdicts(table, "quick")
@@ -28,19 +28,23 @@ from hemlab.tasks.result import (
     parse_condition,
 )
 from hemlab.tasks.spec import (
-    DEFAULT_LOSSES, MARGIN_SWEEP, PRESET_NAMES, PRESETS, TASK_NAMES, RunSpec, TaskSettings, loss_label,
+    DEFAULT_LOSSES, DEFAULT_SEEDS, MARGIN_SWEEP, PRESET_NAMES, PRESETS, TASK_NAMES, RunSpec, TaskSettings, loss_label,
     parse_loss_spec, presets_table, task_settings, with_settings,
 )
+from hemlab.tasks.claims import EVERY_OTHER
+from hemlab.tasks.ranks import loss_ranks
 from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, metric_table, summarize, verdicts
 from hemlab.tasks.store import ResultStore
 from hemlab.tasks.sweep import Sweep, sweep
+from hemlab.tasks.timing import measure_training_time
 
 __all__ = [
-    "CLAIMS", "Claim", "DEFAULT_LOSSES", "EXECUTORS", "ExecutionReport", "Headline", "Job", "LOWER_IS_BETTER",
-    "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES", "ROW_COLUMNS", "ResultStore",
-    "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS", "TASK_NAMES", "THREADS_PER_RUN",
-    "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute",
-    "format_condition", "get_executor", "headline_table", "headlines", "local_executor", "loss_label", "metric_table",
-    "parse_condition", "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job",
-    "summarize", "sweep", "task_losses", "task_settings", "verdicts", "with_settings", "write_report",
+    "CLAIMS", "Claim", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "EVERY_OTHER", "EXECUTORS", "ExecutionReport",
+    "Headline", "Job", "LOWER_IS_BETTER", "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES",
+    "ROW_COLUMNS", "ResultStore", "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS",
+    "TASK_NAMES", "THREADS_PER_RUN", "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks",
+    "condition_columns", "execute", "format_condition", "get_executor", "headline_table", "headlines",
+    "local_executor", "loss_label", "loss_ranks", "measure_training_time", "metric_table", "parse_condition",
+    "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job", "summarize", "sweep",
+    "task_losses", "task_settings", "verdicts", "with_settings", "write_report"
 ]

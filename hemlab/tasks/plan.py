@@ -12,7 +12,7 @@ import pandas as pd
 from hemlab.data import DATASETS
 from hemlab.io import save_table
 from hemlab.tasks.registry import TASKS, task_losses
-from hemlab.tasks.spec import DEFAULT_LOSSES, MARGIN_SWEEP, RunSpec, parse_loss_spec, task_settings
+from hemlab.tasks.spec import DEFAULT_LOSSES, DEFAULT_SEEDS, MARGIN_SWEEP, RunSpec, parse_loss_spec, task_settings
 
 REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
 
@@ -28,7 +28,7 @@ def _check_dataset(task: str, dataset: str) -> None:
 
 
 def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
-         seeds: int = 3, dataset: str | None = None, margin_sweep: bool = True) -> list[RunSpec]:
+         seeds: int = DEFAULT_SEEDS, dataset: str | None = None, margin_sweep: bool = True) -> list[RunSpec]:
     """Every spec of a sweep: each task x each loss it supports x seeds ``0..seeds-1``.
 
     ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: those of the seven

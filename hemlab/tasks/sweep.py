@@ -16,7 +16,7 @@ import pandas as pd
 from hemlab.runtime import results_root
 from hemlab.tasks.execute import ExecutionReport, execute
 from hemlab.tasks.plan import plan
-from hemlab.tasks.spec import RunSpec
+from hemlab.tasks.spec import DEFAULT_SEEDS, RunSpec
 from hemlab.tasks.store import ResultStore
 
 
@@ -51,9 +51,9 @@ class Sweep:
 
 
 def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
-          seeds: int = 3, out: str | Path | None = None, *, dataset: str | None = None, margin_sweep: bool = True,
-          executor: str = "processes", workers: int = 0, device: str = "cpu", progress: bool = True,
-          **executor_options) -> Sweep:
+          seeds: int = DEFAULT_SEEDS, out: str | Path | None = None, *, dataset: str | None = None,
+          margin_sweep: bool = True, executor: str = "processes", workers: int = 0, device: str = "cpu",
+          progress: bool = True, **executor_options) -> Sweep:
     """:func:`plan` the sweep, :func:`execute` what ``<out>`` lacks, and return it.
 
     ``out`` defaults to ``$HEMLAB_RESULTS`` or ``results/``; the other arguments are those of
