@@ -20,8 +20,8 @@ folder instead of executing again, so a change of the pages alone rebuilds in se
 from __future__ import annotations
 
 import argparse
-import ast
 import html.parser
+import inspect
 import os
 import re
 import shutil
@@ -127,10 +127,13 @@ def _read_verdicts(results: Path):
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _method_text() -> str:
-    """The statistical method, as ``hemlab.tasks.stats`` documents it (its module docstring)."""
-    tree = ast.parse((PROJECT / "hemlab" / "tasks" / "stats.py").read_text())
-    return ast.get_docstring(tree) or ""
+def _method() -> tuple[str, str]:
+    """The statistical method behind the verdicts: the docstring of the module that defines
+    ``hemlab.tasks.verdicts``, and that module's name."""
+    from hemlab import tasks
+
+    module = sys.modules[tasks.verdicts.__module__]
+    return module.__name__, inspect.cleandoc(module.__doc__ or "")
 
 
 def _guide_pages() -> list[Path]:
@@ -179,8 +182,9 @@ def stage(src: Path, executed: Path, results: Path) -> None:
         shutil.rmtree(src)
     shutil.copytree(SITE_SOURCES / "pages", src)
     guide_pages, notebooks = _guide_pages(), sorted(executed.glob("*.ipynb"))
-    context = {"verdicts_table": markdown_table(_read_verdicts(results)), "method": _method_text(),
-               "preset": PRESET, "guide_pages": [page.stem for page in guide_pages],
+    method_module, method = _method()
+    context = {"verdicts_table": markdown_table(_read_verdicts(results)), "method": method,
+               "method_module": method_module, "preset": PRESET, "guide_pages": [page.stem for page in guide_pages],
                "notebooks": [path.stem for path in notebooks]}
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(src), undefined=jinja2.StrictUndefined,
                                      keep_trailing_newline=True)
