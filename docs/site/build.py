@@ -8,7 +8,7 @@ Three steps, each one function:
    the build with its traceback. The committed notebooks stay without outputs.
 2. :func:`stage` assembles the Sphinx sources in ``build/docs/src``: the pages of
    ``docs/site/pages`` (the landing page and the verdicts page are Jinja templates filled
-   from ``<results>/quick``), the user guide from ``docs/*.md``, the results' figures, and
+   from ``<results>/quick``: its ``verdicts.csv`` and every figure), the user guide from ``docs/*.md``, the results' figures, and
    the executed notebooks with a "run it yourself" note.
 3. :func:`sphinx_build` renders them with ``docs/site/conf.py`` into ``site/``, warnings as
    errors; :func:`check_site` then reads the HTML back and fails on a broken internal link or
@@ -38,7 +38,7 @@ PRESET = "quick"
 REPO_URL = "https://github.com/hemlab/hemlab"
 COLAB_URL = "https://colab.research.google.com/github/hemlab/hemlab/blob/main/notebooks/{name}"
 COLAB_BADGE = re.compile(r"\[!\[Open in Colab\]\([^)]*\)\]\([^)]*\)\s*")
-RESULT_FIGURES = ("summary.png", "margin_sweep.png")
+SUMMARY_FIGURE = "summary.png"
 CELL_TIMEOUT_S = 1800
 LOADED_LINKS = {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}
 
@@ -182,9 +182,12 @@ def stage(src: Path, executed: Path, results: Path) -> None:
         shutil.rmtree(src)
     shutil.copytree(SITE_SOURCES / "pages", src)
     guide_pages, notebooks = _guide_pages(), sorted(executed.glob("*.ipynb"))
+    figures = sorted(results.glob("*.png"))
+    if not (results / SUMMARY_FIGURE).exists():
+        raise FileNotFoundError(f"--results: no {results / SUMMARY_FIGURE}; run `hemlab paper --preset {PRESET}` first")
     method_module, method = _method()
     context = {"verdicts_table": markdown_table(_read_verdicts(results)), "method": method,
-               "method_module": method_module, "preset": PRESET, "guide_pages": [page.stem for page in guide_pages],
+               "method_module": method_module, "preset": PRESET, "figures": [figure.name for figure in figures], "guide_pages": [page.stem for page in guide_pages],
                "notebooks": [path.stem for path in notebooks]}
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(src), undefined=jinja2.StrictUndefined,
                                      keep_trailing_newline=True)
@@ -197,10 +200,8 @@ def stage(src: Path, executed: Path, results: Path) -> None:
     for image in (PROJECT / "docs").glob("*.png"):
         shutil.copy2(image, src / "guide" / image.name)
     (src / "_results").mkdir()
-    for name in RESULT_FIGURES:
-        if not (results / name).exists():
-            raise FileNotFoundError(f"--results: no {results / name}; run `hemlab paper --preset {PRESET}` first")
-        shutil.copy2(results / name, src / "_results" / name)
+    for figure in figures:
+        shutil.copy2(figure, src / "_results" / figure.name)
     for notebook in notebooks:
         _stage_notebook(notebook, src / "notebooks" / notebook.name)
 
