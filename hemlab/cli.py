@@ -7,18 +7,28 @@
 
 Results go to ``<out>/<preset>/`` (default ``out``: ``$HEMLAB_RESULTS`` or ``results/``); a
 re-run skips the runs already stored there. Bad arguments end in one line on stderr and
-exit status 2; failed runs are listed and give exit status 1.
+exit status 2; failed runs are listed and give exit status 1, and so does a results folder
+that cannot be written (one line). Ctrl-C stops the workers, says how many runs are stored
+and exits with status 130; a second Ctrl-C exits at once. Warnings (a damaged run record,
+set aside and run again) are one line each.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
 import sys
+import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from hemlab import __version__
+
+if TYPE_CHECKING:  # pandas and the task layer load inside main(), after Ctrl-C is handled
+    import pandas as pd
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +47,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _losses(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from hemlab.losses import LOSSES, loss_defaults
 
     print(_table(pd.DataFrame([
@@ -48,6 +60,8 @@ def _losses(args: argparse.Namespace) -> int:
 
 
 def _tasks(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from hemlab.tasks import TASKS, headlines, presets_table
 
     heads = headlines("quick")
@@ -62,7 +76,7 @@ def _tasks(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
     from hemlab.runtime import configure_threads, resolve_device, results_root
-    from hemlab.tasks import plan, sweep
+    from hemlab.tasks import SweepInterrupted, plan, sweep
 
     try:
         resolve_device(args.device)
@@ -81,9 +95,14 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                      progress=not args.quiet, **options)
     except ImportError as error:
         raise UsageError(str(error)) from error
+    except SweepInterrupted as interrupt:
+        raise KeyboardInterrupt(f"interrupted: {len(interrupt.report.stored)} runs stored in "
+                                f"{out_root / args.preset}; run the same command again to resume") from None
 
 
 def _print_timing(report) -> None:
+    import pandas as pd
+
     times = pd.DataFrame([{"task": task, "run_seconds": seconds} for task, seconds in report.task_seconds.items()])
     print(f"\n{len(report.ran)} runs done, {len(report.skipped)} already stored, {len(report.failed)} failed; "
           f"wall time {report.wall_seconds:.1f} s")
@@ -105,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
     if table.empty:
         return 1
     summary = summarize(table)
-    save_table(summary, out_dir / f"{args.task}_summary.csv")
+    with results.store.writing(args.preset):
+        save_table(summary, out_dir / f"{args.task}_summary.csv")
     head = headlines(args.preset)[args.task]
     shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
     print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
@@ -141,11 +161,12 @@ def _paper(args: argparse.Namespace) -> int:
     timing = _measure_timing(args, out_dir)
     claims = verdicts(table, args.preset, timing=timing,
                       items=lambda task, run_id: results.store.items(args.preset, task, run_id))
-    written = write_report(out_dir, table, summary, claims)
     ranking = loss_ranks(summary, args.preset)
     ranks = ranking["ranks"].T.assign(average_rank=ranking["average"]).sort_values("average_rank")
-    written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
-    written += save_paper_figures(summary, args.preset, out_dir)
+    with results.store.writing(args.preset):
+        written = write_report(out_dir, table, summary, claims)
+        written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
+        written += save_paper_figures(summary, args.preset, out_dir)
     print("\nheadline metric per task and loss (mean ± std over seeds)")
     print(headline_table(summary, args.preset).to_string())
     print(f"\naverage rank over the task headlines (critical difference {ranking['critical_difference']:.2f}, "
@@ -228,18 +249,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"hemlab: warning: {message}", file=sys.stderr)
+
+
+def _exit_now(signum, frame) -> NoReturn:
+    """The second Ctrl-C: kill the worker processes and exit with status 130 at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for child in multiprocessing.active_children():
+        child.kill()
+    os.write(2, b"interrupted again: stopped at once; run the same command again to resume\n")
+    raise SystemExit(130)
+
+
+def _first_interrupt(signum, frame) -> NoReturn:
+    signal.signal(signal.SIGINT, _exit_now)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """Meanwhile the first Ctrl-C raises ``KeyboardInterrupt`` (the sweep stops its workers
+    and says what is stored) and a second one kills the workers and exits at once. An
+    ignored SIGINT (a background job) stays ignored, and only the main thread handles signals."""
+    if (signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    signal.signal(signal.SIGINT, _first_interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) in (_first_interrupt, _exit_now):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from hemlab.tasks.store import StoreWriteError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
     try:
-        return args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            return args.handler(args)
     except UsageError as error:
         print(f"hemlab: error: {error}", file=sys.stderr)
         return 2
+    except StoreWriteError as error:
+        print(f"hemlab: error: {error}", file=sys.stderr)
+        return 1
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    with _interrupts():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as interrupt:
+            print(str(interrupt) or "interrupted", file=sys.stderr)
+            return 130
 
 if __name__ == "__main__":
     raise SystemExit(main())

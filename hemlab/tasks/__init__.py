@@ -17,8 +17,8 @@ Tasks: clean_corrupt, ood, adversarial, imbalanced, continual, segmentation. Pre
 table in :data:`PRESETS`.
 """
 from hemlab.tasks.execute import (
-    EXECUTORS, THREADS_PER_RUN, ExecutionReport, Job, RunFailure, execute, get_executor, local_executor,
-    process_executor, run_job,
+    EXECUTORS, THREADS_PER_RUN, ExecutionReport, Job, RunFailure, SweepInterrupted, execute, get_executor,
+    local_executor, process_executor, run_job,
 )
 from hemlab.tasks.fit import RunContext
 from hemlab.tasks.plan import REPORT_FILES, plan, write_report
@@ -34,17 +34,18 @@ from hemlab.tasks.spec import (
 from hemlab.tasks.claims import EVERY_OTHER
 from hemlab.tasks.ranks import loss_ranks
 from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, metric_table, summarize, verdicts
-from hemlab.tasks.store import ResultStore
+from hemlab.tasks.store import DamagedRunWarning, ResultStore, RunNotStored, StoreWriteError
 from hemlab.tasks.sweep import Sweep, sweep
 from hemlab.tasks.timing import measure_training_time
 
 __all__ = [
-    "CLAIMS", "Claim", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "EVERY_OTHER", "EXECUTORS", "ExecutionReport",
-    "Headline", "Job", "LOWER_IS_BETTER", "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES", "REPORT_FILES",
-    "ROW_COLUMNS", "ResultStore", "RunContext", "RunFailure", "RunResult", "RunSpec", "Sweep", "TASKS",
-    "TASK_NAMES", "THREADS_PER_RUN", "TIMING_METRICS", "TaskInfo", "TaskSettings", "available_tasks",
-    "condition_columns", "execute", "format_condition", "get_executor", "headline_table", "headlines",
-    "local_executor", "loss_label", "loss_ranks", "measure_training_time", "metric_table", "parse_condition",
-    "parse_loss_spec", "plan", "presets_table", "process_executor", "run", "run_job", "summarize", "sweep",
-    "task_losses", "task_settings", "verdicts", "with_settings", "write_report"
+    "CLAIMS", "Claim", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "DamagedRunWarning", "EVERY_OTHER", "EXECUTORS",
+    "ExecutionReport", "Headline", "Job", "LOWER_IS_BETTER", "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES",
+    "REPORT_FILES", "ROW_COLUMNS", "ResultStore", "RunContext", "RunFailure", "RunNotStored", "RunResult", "RunSpec",
+    "StoreWriteError", "Sweep", "SweepInterrupted", "TASKS", "TASK_NAMES", "THREADS_PER_RUN", "TIMING_METRICS",
+    "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute", "format_condition",
+    "get_executor", "headline_table", "headlines", "local_executor", "loss_label", "loss_ranks",
+    "measure_training_time", "metric_table", "parse_condition", "parse_loss_spec", "plan", "presets_table",
+    "process_executor", "run", "run_job", "summarize", "sweep", "task_losses", "task_settings", "verdicts",
+    "with_settings", "write_report",
 ]
