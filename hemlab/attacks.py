@@ -7,7 +7,8 @@ well above their accuracy under the margin and DLR attacks. Attack every model w
 margin and DLR losses too and count a sample as robust only if it survives every attack
 (:func:`worst_case`, :func:`robust_accuracy`).
 
-References:
+References of the attacks and their losses:
+
 - Goodfellow et al. 2015, "Explaining and harnessing adversarial examples" (FGSM);
 - Madry et al. 2018, "Towards deep learning models resistant to adversarial attacks" (PGD,
   step size ``2.5 * eps / steps``);
