@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_rgb
 from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
@@ -31,6 +31,7 @@ from hemlab.losses import accepted_arguments, available_losses, create_loss, los
 from hemlab.metrics import accuracy
 from hemlab.models import create_model
 from hemlab.train import predict, train
+from hemlab.viz.palette import loss_colors
 
 REFERENCE_LOSSES: tuple[str, ...] = ("hem", "mm", "ce")
 CLASS_COLORS: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -38,11 +39,12 @@ CLASS_COLORS: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9
 
 
 def loss_color(name: str) -> tuple[float, float, float]:
-    """One fixed colour per registry loss, so a loss looks the same in every panel."""
+    """The loss's colour of the shared palette (:func:`hemlab.viz.palette.loss_colors`; HEM
+    red, a registered loss the colour fixed by its name), so a loss looks the same in every figure."""
     names = available_losses()
     if name not in names:
         raise ValueError(f"name: expected one of {names}, got {name!r}")
-    return plt.get_cmap("Dark2").colors[names.index(name) % 8]
+    return to_rgb(loss_colors([name])[name])
 
 
 def anatomy_losses() -> list[str]:
