@@ -15,6 +15,11 @@ rows in-process, in a pool of any size, or on a cluster.
 
 Every executor also takes ``run_function(job) -> outcome`` (default :func:`run_job`), the
 function that runs one job where the executor runs it.
+
+A job carries the plug-in modules its loss needs (``Job.plugins``); :func:`run_job`
+imports them first, so a registered loss runs on every executor. A loss defined in
+``__main__`` (a notebook cell) runs only with ``local``: :func:`execute` refuses it for the
+other executors before any run starts.
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import torch
 from tqdm.auto import tqdm
 
+from hemlab.losses.plugins import PluginSource, load_plugins, plugin_sources
+from hemlab.tasks.names import EXECUTOR_NAMES
 from hemlab.tasks.registry import run
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.spec import RunSpec
@@ -43,11 +50,13 @@ lets a pool use every core; the models of the quick preset are too small to gain
 
 @dataclass(frozen=True)
 class Job:
-    """One run to execute: its ``spec``, the ``device`` name and the ``checkpoint_dir``."""
+    """One run to execute: its ``spec``, the ``device`` name, the ``checkpoint_dir`` and the
+    ``plugins`` (module name, folder) to import before the run (see ``hemlab.losses.plugins``)."""
 
     spec: RunSpec
     device: str = "cpu"
     checkpoint_dir: str | None = None
+    plugins: tuple[PluginSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,10 +73,12 @@ Executor = Callable[..., Iterator[tuple[Job, Outcome]]]
 
 
 def run_job(job: Job) -> Outcome:
-    """Run ``job`` on ``THREADS_PER_RUN`` threads; an exception becomes a :class:`RunFailure`."""
+    """Import ``job``'s plug-ins, then run it on ``THREADS_PER_RUN`` threads; an exception
+    becomes a :class:`RunFailure`."""
     threads = torch.get_num_threads()
     torch.set_num_threads(THREADS_PER_RUN)
     try:
+        load_plugins(job.plugins)
         return run(job.spec, job.device, checkpoint_dir=job.checkpoint_dir)
     except Exception as error:  # noqa: BLE001 - reported with its traceback, the sweep goes on
         return RunFailure(job.spec, f"{type(error).__name__}: {error}", traceback.format_exc())
@@ -125,7 +136,7 @@ def _ray_executor(jobs: Sequence[Job], **options) -> Iterator[tuple[Job, Outcome
     return _load_ray_executor()(jobs, **options)
 
 
-EXECUTORS: dict[str, Executor] = {"local": local_executor, "processes": process_executor, "ray": _ray_executor}
+EXECUTORS: dict[str, Executor] = dict(zip(EXECUTOR_NAMES, (local_executor, process_executor, _ray_executor)))
 
 
 def get_executor(name: str) -> Executor:
@@ -159,12 +170,15 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     ``workers`` (0: the executor's default) and ``executor_options`` go to the executor.
     Failed runs are reported (spec and traceback in the report, one line on the bar) and
     the rest go on; nothing of a failed run is stored, so the next call retries it.
+    ``ValueError`` before any run when a loss is defined where the executor's workers
+    cannot import it (``__main__``, with any executor but ``local``).
     """
     started = time.perf_counter()
     specs = _unique(specs)
     report = ExecutionReport(skipped=[spec for spec in specs if store.has(spec)])
     pending = [spec for spec in specs if not store.has(spec)]
-    jobs = [Job(spec, device, str(store.checkpoint_dir(spec))) for spec in pending]
+    plugins = plugin_sources((spec.loss for spec in pending), executor=executor)
+    jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]
     bar = tqdm(total=len(specs), initial=len(report.skipped), desc="runs", unit="run", disable=not progress,
                dynamic_ncols=True)
     try:
