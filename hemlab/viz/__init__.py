@@ -25,7 +25,7 @@ from hemlab.viz.distributions import plot_logit_distributions, plot_margin_histo
 from hemlab.viz.imbalanced import plot_per_class_accuracy_vs_count
 from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
-from hemlab.viz.paper_figures import headline_tuples, save_paper_figures
+from hemlab.viz.paper_figures import headline_tuples, save_comparison_figure, save_paper_figures
 from hemlab.viz.panels import selection_panel
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity
 from hemlab.viz.segmentation import plot_masks
@@ -58,6 +58,7 @@ __all__ = [
     "plot_training_curves",
     "plot_true_logit_pull",
     "rival_sweep",
+    "save_comparison_figure",
     "save_paper_figures",
     "selection_panel",
     "train_toy_models",

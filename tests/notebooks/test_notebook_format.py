@@ -17,9 +17,10 @@ PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 3}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
                   "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
 FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
-                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None}}
+                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None},
+                    "09_your_own_loss": {"out": None}}
 """Where a notebook writes or reads results: the first two write their own tables to ``out``; the
-task notebooks and the paper figures read the default results folder (``None``) unless told."""
+task notebooks, the paper figures and your-own-loss read the default results folder (``None``) unless told."""
 
 
 def test_the_notebooks_exist(notebook_names):
