@@ -118,24 +118,31 @@ def _resolved_settings(args: argparse.Namespace) -> int:
         values = {key: value for key, value in dataclasses.asdict(settings).items() if key != "train"}
         values.update({f"train.{key}": value for key, value in dataclasses.asdict(settings.train).items()})
         values["settings_id"] = settings_fingerprint(settings)
-        columns[task] = {key: str(value) for key, value in values.items()}
+        columns[task] = {key: str(value).replace(", ", ",") for key, value in values.items()}
     changed = ", ".join(f"{path}={value}" for path, value in overrides) or "none"
     print(f"preset {preset}, changes: {changed}")
     print(_table(pd.DataFrame(columns), index=True))
     return 0
 
 
-def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
-    """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
+def _check_loss_specs(texts: Sequence[str]) -> None:
+    """Parse each loss spec and build it once on a tiny input of each output it supports,
+    importing only the losses (not the runners), so a bad loss fails fast; usage errors."""
     from hemlab.losses import loss_info
     from hemlab.tasks.spec import check_losses, parse_loss_spec
 
-    preset, overrides = _settings(args, tasks)
     try:
-        parsed = [parse_loss_spec(text) for text in args.losses or ()]
+        parsed = [parse_loss_spec(text) for text in texts]
         check_losses(parsed, (output for name, _ in parsed for output in loss_info(name).outputs))
     except ValueError as error:
         raise UsageError(str(error)) from error
+
+
+def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
+    """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
+    preset, overrides = _settings(args, tasks)
+    _check_loss_specs(args.losses or ())
+    # Imported after the fast checks above: the runners and torchvision take seconds to import.
     from hemlab.data import DatasetUnavailableError
     from hemlab.runtime import configure_threads, resolve_device, results_root
     from hemlab.tasks import plan, sweep

@@ -143,4 +143,4 @@ def test_tasks_prints_the_resolved_settings(capsys, tmp_path):
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:]}
     header = out.splitlines()[1].split()
     assert rows["train.epochs"][header.index("ood")] == "3" and rows["train.epochs"][header.index("continual")] == "2"
-    assert rows["imbalance_ratios"][header.index("imbalanced")] == "(10.0," and "settings_id" in rows
+    assert rows["imbalance_ratios"][header.index("imbalanced")] == "(10.0,50.0)" and "settings_id" in rows
