@@ -182,10 +182,10 @@ def _print_timing(report) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    results = _sweep(args, [args.task], margin_sweep=False)
     from hemlab.io import save_table
     from hemlab.tasks import headlines, summarize
 
-    results = _sweep(args, [args.task], margin_sweep=False)
     report, table, out_dir = results.report, results.table, results.store.root / results.preset
     _print_timing(report)
     if table.empty:
@@ -201,10 +201,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _paper(args: argparse.Namespace) -> int:
+    results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
     from hemlab.tasks import headline_table, summarize, verdicts, write_report
     from hemlab.viz import save_paper_figures
 
-    results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
     report, table, out_dir = results.report, results.table, results.store.root / results.preset
     _print_timing(report)
     if table.empty:
