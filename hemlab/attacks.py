@@ -254,6 +254,30 @@ def _attack_batches(model: nn.Module, data: AttackData, batch_size: int
     return Batches(data, batch_size, device, channels_last=uses_channels_last(model)).epoch(0)
 
 
+def robust_correct(model: nn.Module, data: AttackData, attacks: Mapping[str, AttackFn], *,
+                   batch_size: int = 256) -> dict[str, torch.Tensor]:
+    """Per-sample correctness, clean, under each attack and in the worst case.
+
+    Arguments as in :func:`robust_accuracy`. Returns ``{"clean": ..., <attack name>: ...,
+    "worst_case": ...}``, each a ``(N,)`` bool tensor on the CPU in the data's order: correct on
+    the clean input, under that attack (and clean), and under every attack at once. The worst
+    case is taken per sample, so it lies below every single attack's accuracy.
+    """
+    reserved = {"clean", "worst_case"} & set(attacks)
+    if reserved:
+        raise ValueError(f"attacks: the names {sorted(reserved)} are reserved for the summary columns")
+    masks: dict[str, list[torch.Tensor]] = {"clean": [], **{name: [] for name in attacks}, "worst_case": []}
+    for x, y in _attack_batches(model, data, batch_size):
+        outcome = worst_case(model, x, y, attacks)
+        masks["clean"].append(outcome.clean.cpu())
+        for name, mask in outcome.per_attack.items():
+            masks[name].append(mask.cpu())
+        masks["worst_case"].append(outcome.robust.cpu())
+    if not masks["clean"] or sum(len(mask) for mask in masks["clean"]) == 0:
+        raise ValueError("data: expected at least one sample")
+    return {name: torch.cat(parts) for name, parts in masks.items()}
+
+
 def robust_accuracy(model: nn.Module, data: AttackData, attacks: Mapping[str, AttackFn], *,
                     batch_size: int = 256) -> dict[str, float]:
     """Clean, per-attack and worst-case accuracy over a dataset.
@@ -268,20 +292,8 @@ def robust_accuracy(model: nn.Module, data: AttackData, attacks: Mapping[str, At
 
     Returns:
         ``{"clean": ..., <attack name>: ..., "worst_case": ...}``: fractions of samples correct on
-        the clean input, under each attack (and clean), and under all attacks at once.
+        the clean input, under each attack (and clean), and under all attacks at once (per
+        sample, see :func:`robust_correct`).
     """
-    reserved = {"clean", "worst_case"} & set(attacks)
-    if reserved:
-        raise ValueError(f"attacks: the names {sorted(reserved)} are reserved for the summary columns")
-    totals: dict[str, int] = {"clean": 0, **{name: 0 for name in attacks}, "worst_case": 0}
-    count = 0
-    for x, y in _attack_batches(model, data, batch_size):
-        outcome = worst_case(model, x, y, attacks)
-        totals["clean"] += int(outcome.clean.sum())
-        for name, mask in outcome.per_attack.items():
-            totals[name] += int(mask.sum())
-        totals["worst_case"] += int(outcome.robust.sum())
-        count += y.shape[0]
-    if count == 0:
-        raise ValueError("data: expected at least one sample")
-    return {name: total / count for name, total in totals.items()}
+    return {name: float(mask.float().mean()) for name, mask in
+            robust_correct(model, data, attacks, batch_size=batch_size).items()}

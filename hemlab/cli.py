@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from hemlab import __version__
-from hemlab.tasks.names import EXECUTOR_NAMES, PRESET_NAMES, TASK_NAMES
+from hemlab.tasks.names import DEFAULT_SEEDS, EXECUTOR_NAMES, PRESET_NAMES, TASK_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,9 +200,25 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _measure_timing(args: argparse.Namespace, preset: str, out_dir: Path) -> dict | None:
+    """Claim 7's controlled timing (``timing.csv``), measured after the sweep, alone on the machine."""
+    import pandas as pd
+
+    from hemlab.io import save_table
+    from hemlab.tasks import measure_training_time
+
+    if args.no_timing or "clean_corrupt" not in args.tasks:
+        return None
+    print("\ntiming HEM against CE in one process, interleaved (claim 7) ...")
+    timing = measure_training_time(preset, device=args.device)
+    save_table(pd.DataFrame([timing]), out_dir / "timing.csv")
+    return timing
+
+
 def _paper(args: argparse.Namespace) -> int:
     results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
-    from hemlab.tasks import headline_table, summarize, verdicts, write_report
+    from hemlab.io import save_table
+    from hemlab.tasks import headline_table, loss_ranks, summarize, verdicts, write_report
     from hemlab.viz import save_paper_figures
 
     report, table, out_dir = results.report, results.table, results.store.root / results.preset
@@ -210,14 +226,22 @@ def _paper(args: argparse.Namespace) -> int:
     if table.empty:
         return 1
     summary = summarize(table)
-    claims = verdicts(table, results.preset)
+    timing = _measure_timing(args, results.preset, out_dir)
+    claims = verdicts(table, results.preset, timing=timing,
+                      items=lambda task, run_id: results.store.items(results.preset, task, run_id))
     written = write_report(out_dir, table, summary, claims)
+    ranking = loss_ranks(summary, results.preset)
+    ranks = ranking["ranks"].T.assign(average_rank=ranking["average"]).sort_values("average_rank")
+    written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
     written += save_paper_figures(summary, results.preset, out_dir)
     print("\nheadline metric per task and loss (mean ± std over seeds)")
     print(headline_table(summary, results.preset).to_string())
-    print("\nverdicts (subject minus comparator, paired by seed, 95% interval)")
-    print(_table(claims[["claim", "statement", "subject", "comparator", "diff_mean", "diff_ci_low",
-                         "diff_ci_high", "n", "verdict"]]))
+    print(f"\naverage rank over the task headlines (critical difference {ranking['critical_difference']:.2f}, "
+          f"Friedman p = {ranking['friedman_p']:.2g})")
+    print(ranking["average"].round(2).to_string())
+    print("\nverdicts (subject minus comparator; 95% interval; decided on Holm-adjusted one-sided tests)")
+    print(_table(claims[["claim", "subject", "comparator", "diff_mean", "diff_ci_low", "diff_ci_high", "n",
+                         "verdict", "why"]]))
     print("\nwrote " + ", ".join(str(path) for path in written))
     return 1 if report.failed else 0
 
@@ -244,7 +268,8 @@ def _compare(args: argparse.Namespace) -> int:
     fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, task_overrides(overrides, task)))
                     for task in args.tasks}
     out_dir = (Path(args.out) if args.out else results_root()) / preset
-    table = ResultStore(out_dir.parent).table(preset)
+    store = ResultStore(out_dir.parent)
+    table = store.table(preset)
     table = table[table["task"].isin(args.tasks) & table["loss_label"].isin([subject, *against])
                   & (table["settings_id"] == table["task"].map(fingerprints))]
     tasks = [task for task in args.tasks if subject in set(table.loc[table["task"] == task, "loss_label"])]
@@ -256,7 +281,8 @@ def _compare(args: argparse.Namespace) -> int:
                     f"({heads[task].metric} @ {heads[task].condition})", task=task, subject=subject,
                     comparator=comparator, expectation="better")
               for task in tasks for comparator in against]
-    result = verdicts(table[table["task"].isin(tasks)], preset, claims=claims)
+    result = verdicts(table[table["task"].isin(tasks)], preset, claims=claims,
+                      items=lambda task, run_id: store.items(preset, task, run_id))
     stem = f"compare_{subject.replace(':', '_').replace(',', '_').replace('=', '')}"
     written = [save_table(result, out_dir / f"{stem}.csv"),
                save_comparison_figure(summarize(table[table["task"].isin(tasks)]), preset, subject, against,
@@ -290,7 +316,8 @@ def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                         help="loss specs such as ce hem hem:margin=0.5 (default: ce mm hem logitnorm la dice focal)")
     _add_settings_arguments(parser)
     _add_plugin_argument(parser)
-    parser.add_argument("--seeds", type=_positive_int, default=3, help="seeds per loss (default 3)")
+    parser.add_argument("--seeds", type=_positive_int, default=DEFAULT_SEEDS,
+                        help=f"seeds per loss (default {DEFAULT_SEEDS}; verdicts need at least 5)")
     parser.add_argument("--workers", type=_non_negative_int, default=0,
                         help="parallel runs for --executor processes (default 0: one per CPU core)")
     parser.add_argument("--executor", choices=list(EXECUTOR_NAMES), default="processes",
@@ -337,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"tasks to run (default all: {' '.join(TASK_NAMES)})")
     _add_sweep_arguments(paper)
     paper.add_argument("--no-margin-sweep", action="store_true", help="skip the HEM margin sweep")
+    paper.add_argument("--no-timing", action="store_true",
+                       help="skip the interleaved HEM-vs-CE timing that decides claim 7")
     paper.set_defaults(handler=_paper, dataset=None)
     run = commands.add_parser("run", help="one task: every loss, several seeds; summary of its headline metric")
     run.add_argument("task", choices=TASK_NAMES, help="the task to run")

@@ -7,7 +7,7 @@ A run is a pure function of a small frozen spec::
     spec = tasks.RunSpec("ood", "digits", "mlp", "hem", seed=0)
     result = tasks.run(spec)                       # trains, evaluates, writes nothing
     store = tasks.ResultStore("results")
-    report = tasks.execute(tasks.plan("quick", seeds=3), store, executor="processes")
+    report = tasks.execute(tasks.plan("quick", seeds=10), store, executor="processes")
     table = store.table("quick")                   # tidy rows
     summary = tasks.summarize(table)
     verdicts = tasks.verdicts(table, "quick")
@@ -27,22 +27,25 @@ import types
 from typing import Any
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "hemlab.tasks.claims": ("EVERY_OTHER",),
     "hemlab.tasks.execute": ("EXECUTORS", "THREADS_PER_RUN", "ExecutionReport", "Job", "RunFailure", "execute",
                              "get_executor", "local_executor", "process_executor", "run_job"),
     "hemlab.tasks.fit": ("RunContext",),
     "hemlab.tasks.names": ("EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES"),
     "hemlab.tasks.overrides": ("load_config", "parse_assignments", "resolve_settings", "task_overrides"),
     "hemlab.tasks.plan": ("REPORT_FILES", "check_datasets", "plan", "write_report"),
+    "hemlab.tasks.ranks": ("loss_ranks",),
     "hemlab.tasks.registry": ("TASKS", "TaskInfo", "available_tasks", "run", "task_losses"),
     "hemlab.tasks.result": ("LOWER_IS_BETTER", "METRICS", "ROW_COLUMNS", "TIMING_METRICS", "RunResult",
                             "condition_columns", "format_condition", "parse_condition"),
-    "hemlab.tasks.spec": ("DEFAULT_LOSSES", "MARGIN_SWEEP", "check_losses", "PRESETS", "RunSpec", "TaskSettings", "loss_label",
-                          "parse_loss_spec", "presets_table", "settings_fingerprint", "task_settings",
-                          "with_settings"),
+    "hemlab.tasks.spec": ("DEFAULT_LOSSES", "DEFAULT_SEEDS", "MARGIN_SWEEP", "PRESETS", "RunSpec", "TaskSettings",
+                          "check_losses", "loss_label", "parse_loss_spec", "presets_table", "settings_fingerprint",
+                          "task_settings", "with_settings"),
     "hemlab.tasks.stats": ("CLAIMS", "Claim", "Headline", "headline_table", "headlines", "metric_table", "summarize",
                            "verdicts"),
     "hemlab.tasks.store": ("ResultStore",),
     "hemlab.tasks.sweep": ("Sweep", "sweep"),
+    "hemlab.tasks.timing": ("measure_training_time",),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -2,15 +2,17 @@
 
 White-box L-inf attacks on the test set at each ``eps`` of the preset: FGSM and PGD with
 three attack losses (cross-entropy, Carlini-Wagner margin, DLR), and the per-sample worst
-case over all of them, so that a margin-trained model is not flattered by a CE-only attack.
+case over all of them, so that a margin-trained model is not flattered by a CE-only attack. Per-item record: each
+attacked item's worst-case correctness at each eps.
 """
 from __future__ import annotations
 
 from torch.utils.data import DataLoader, Subset
 
-from hemlab.attacks import ATTACK_LOSSES, robust_accuracy, standard_attacks
+from hemlab.attacks import ATTACK_LOSSES, robust_correct, standard_attacks
 from hemlab.data import DATASETS
 from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
 from hemlab.tasks.spec import RunSpec
@@ -30,8 +32,10 @@ def run_adversarial(spec: RunSpec, context: RunContext) -> RunResult:
     attack_losses = ATTACK_LOSSES if num_classes >= 3 else tuple(loss for loss in ATTACK_LOSSES if loss != "dlr")
     for eps in settings.eps:
         attacks = standard_attacks(eps, steps=settings.attack_steps, losses=attack_losses)
-        outcome = robust_accuracy(fitted.model, DataLoader(attacked, batch_size=ATTACK_BATCH), attacks)
-        for attack, value in outcome.items():
+        outcome = robust_correct(fitted.model, DataLoader(attacked, batch_size=ATTACK_BATCH), attacks)
+        for attack, correct in outcome.items():
             if attack != "clean":
-                rows.add(format_condition(eps=float(eps), attack=attack), accuracy=value)
+                rows.add(format_condition(eps=float(eps), attack=attack), accuracy=float(correct.float().mean()))
+        artifacts.update(item_artifacts(format_condition(eps=float(eps), attack="worst_case"), "accuracy",
+                                        correct=outcome["worst_case"]))
     return finish(rows, [fitted], artifacts)

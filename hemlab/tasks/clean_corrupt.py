@@ -2,7 +2,8 @@
 
 Trains on the clean training set, then measures test accuracy and ECE on the clean test
 set and accuracy under each corruption at each severity (CIFAR-10-C style), with their mean
-as condition ``"corrupted"``.
+as condition ``"corrupted"``. Per-item records: clean correctness, and for each test item the
+fraction of corruption conditions it survives (whose mean is the corrupted accuracy).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from hemlab.data import corrupt_dataset
 from hemlab.metrics import accuracy
 from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
 from hemlab.tasks.spec import RunSpec
@@ -22,13 +24,16 @@ def run_clean_corrupt(spec: RunSpec, context: RunContext) -> RunResult:
     fitted, _, test_set = fit_on_dataset(spec, context)
     rows = Rows()
     _, _, artifacts = clean_evaluation(fitted, test_set, rows, context)
-    corrupted_accuracies = []
+    corrupted_accuracies, survived = [], []
     for corruption in settings.corruptions:
         for severity in settings.severities:
             corrupted = corrupt_dataset(test_set, corruption, severity, seed=spec.seed)
-            value = accuracy(*predict(fitted.model, corrupted))
+            logits, targets = predict(fitted.model, corrupted)
+            value = accuracy(logits, targets)
             rows.add(format_condition(corruption=corruption, severity=severity), accuracy=value)
             corrupted_accuracies.append(value)
+            survived.append(correct_items(logits, targets).numpy())
     if corrupted_accuracies:
         rows.add("corrupted", accuracy=float(np.mean(corrupted_accuracies)))
+        artifacts.update(item_artifacts("corrupted", "accuracy", correct=np.mean(survived, axis=0)))
     return finish(rows, [fitted], artifacts)

@@ -23,8 +23,18 @@ from hemlab.tasks.spec import RunSpec, TaskSettings
 from hemlab.train import train
 
 DATA_SPLIT_SEED = 0
-"""Every run sees the same train/test split (and generated images); the spec's seed varies
-the model's initialisation and the training order, so runs are paired by seed."""
+"""The seed of the fixed benchmark splits (torchvision sets ignore it) and of the far-OOD
+sets loaded from another dataset."""
+
+
+def split_seed(spec: RunSpec) -> int:
+    """The seed that draws ``spec``'s train/test split: the spec's own seed for the embedded
+    sets (digits, generated data), whose split can be redrawn, so that the spread over seeds
+    includes the test set's sampling noise; :data:`DATA_SPLIT_SEED` for a fixed benchmark.
+
+    Every loss with the same seed gets the same split, data order and initial weights, so
+    runs stay paired by seed."""
+    return spec.seed if DATASETS[spec.dataset].embedded else DATA_SPLIT_SEED
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,9 @@ class Fit:
 
 
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
-    """``(train, test)`` of ``spec.dataset`` with the preset's dataset options."""
-    return load_dataset(spec.dataset, seed=DATA_SPLIT_SEED, **dict(settings.dataset_options))
+    """``(train, test)`` of ``spec.dataset`` with the preset's dataset options, split by
+    :func:`split_seed`."""
+    return load_dataset(spec.dataset, seed=split_seed(spec), **dict(settings.dataset_options))
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
@@ -62,30 +73,35 @@ def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.M
     return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
 
 
-def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int) -> nn.Module:
+def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
+               counts: torch.Tensor | None = None) -> nn.Module:
     """The loss of ``spec`` with the dataset's ignore label; a loss that takes ``class_counts``
-    (``la``, or a registered one) gets the class counts of ``targets`` (add-one smoothed when
-    a class is absent, as in a continual-learning stage)."""
+    (``la``, or a registered one) gets ``counts`` or else the class counts of ``targets``
+    (add-one smoothed when a class is absent)."""
     options = dict(spec.loss_options)
     ignore_index = DATASETS[spec.dataset].ignore_index
     if ignore_index is not None:
         options["ignore_index"] = ignore_index
     if "class_counts" in accepted_arguments(spec.loss):
-        valid = targets[(targets >= 0) & (targets < num_classes)]
-        counts = class_counts(valid, num_classes)
-        options["class_counts"] = counts + 1 if bool((counts == 0).any()) else counts
+        if counts is None:
+            valid = targets[(targets >= 0) & (targets < num_classes)]
+            counts = class_counts(valid, num_classes)
+            counts = counts + 1 if bool((counts == 0).any()) else counts
+        options["class_counts"] = counts
     return create_loss(spec.loss, **options)
 
 
 def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset, eval_set: Dataset | None,
-        *, num_classes: int, stage: str = "train", progress: bool = False) -> Fit:
+        *, num_classes: int, stage: str = "train", progress: bool = False,
+        prior_counts: torch.Tensor | None = None) -> Fit:
     """Train ``model`` in place on ``train_set`` with the spec's loss and the preset's settings.
 
     ``stage`` names the training stage within the run (continual tasks, imbalance ratios);
-    it keys the checkpoint file and labels the progress bar.
+    it keys the checkpoint file and labels the progress bar. ``prior_counts`` replaces the
+    training counts that the logit-adjusted loss is given (see :func:`build_loss`).
     """
     settings = context.settings
-    loss = build_loss(spec, dataset_targets(train_set), num_classes)
+    loss = build_loss(spec, dataset_targets(train_set), num_classes, prior_counts)
     checkpoint = None
     if settings.checkpoints and context.checkpoint_dir is not None:
         checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"

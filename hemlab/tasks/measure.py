@@ -1,5 +1,5 @@
 """Measurements every classification runner takes the same way: clean accuracy and
-calibration, the capped logits artifact, and the training rows."""
+calibration with its per-item record, the capped logits artifact, and the training rows."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -10,6 +10,7 @@ from torch.utils.data import Dataset
 
 from hemlab.metrics import accuracy, expected_calibration_error
 from hemlab.tasks.fit import Fit, RunContext
+from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.result import RunResult, Rows, capped
 from hemlab.train import predict
 
@@ -17,11 +18,13 @@ from hemlab.train import predict
 def clean_evaluation(fit: Fit, test_set: Dataset, rows: Rows, context: RunContext,
                      condition: str = "clean") -> tuple[Tensor, Tensor, dict[str, np.ndarray]]:
     """Predict ``test_set``; add ``accuracy`` and ``ece`` under ``condition``; return
-    ``(logits, targets, artifacts)`` with the capped float16 ``logits`` and ``targets``."""
+    ``(logits, targets, artifacts)`` with the capped float16 ``logits`` and ``targets`` and the
+    accuracy's per-item record (:mod:`hemlab.tasks.items`)."""
     logits, targets = predict(fit.model, test_set)
     rows.add(condition, accuracy=accuracy(logits, targets), ece=expected_calibration_error(logits, targets))
     cap = context.settings.logits_cap
-    return logits, targets, {"logits": capped(logits, cap, np.float16), "targets": capped(targets, cap, np.int64)}
+    return logits, targets, {"logits": capped(logits, cap, np.float16), "targets": capped(targets, cap, np.int64),
+                             **item_artifacts(condition, "accuracy", correct=correct_items(logits, targets))}
 
 
 def finish(rows: Rows, fits: Sequence[Fit], artifacts: dict[str, np.ndarray]) -> RunResult:

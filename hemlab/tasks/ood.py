@@ -5,7 +5,8 @@ and the rest relabelled ``0..K-1``). At test time each sample gets a confidence 
 (``msp``, ``maxlogit``, ``energy``, ``entropy``; higher = more likely known), and the known
 test samples are told apart from each unknown set: ``near`` (the held-out classes of the
 same dataset) and the far sets (generated noise, blobs, permuted pixels, or another
-dataset's test split, e.g. ``svhn`` in the paper preset).
+dataset's test split, e.g. ``svhn`` in the paper preset). Per-item records: each score of
+every known and unknown test item, per unknown set (AUROC is recomputed from them).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from torch.utils.data import Dataset
 from hemlab.data import DATASETS, FAR_OOD_KINDS, hold_out_classes, load_dataset, make_far_ood
 from hemlab.metrics import ood_metrics, ood_scores
 from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, fit, load_data
+from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, capped, format_condition
 from hemlab.tasks.spec import RunSpec
@@ -46,6 +48,10 @@ def run_ood(spec: RunSpec, context: RunContext) -> RunResult:
         unknown_logits, _ = predict(fitted.model, unknown)
         artifacts[f"ood_logits_{set_name}"] = capped(unknown_logits, settings.logits_cap, np.float16)
         for score in settings.ood_scores:
-            metrics = ood_metrics(ood_scores(id_logits, score), ood_scores(unknown_logits, score))
-            rows.add_all(format_condition(ood_set=set_name, score=score), metrics)
+            known_scores, unknown_scores = ood_scores(id_logits, score), ood_scores(unknown_logits, score)
+            condition = format_condition(ood_set=set_name, score=score)
+            rows.add_all(condition, ood_metrics(known_scores, unknown_scores))
+            artifacts.update(item_artifacts(
+                condition, "auroc", score=np.concatenate([known_scores.cpu().numpy(), unknown_scores.cpu().numpy()]),
+                is_known=np.r_[np.ones(len(known_scores), bool), np.zeros(len(unknown_scores), bool)]))
     return finish(rows, [fitted], artifacts)

@@ -20,7 +20,9 @@ from hemlab.io import save_table
 from hemlab.models import MODELS
 from hemlab.tasks.overrides import Override, resolve_settings, task_overrides
 from hemlab.tasks.registry import TASKS, task_losses
-from hemlab.tasks.spec import DEFAULT_LOSSES, MARGIN_SWEEP, RunSpec, TaskSettings, check_losses, parse_loss_spec
+from hemlab.tasks.spec import (
+    DEFAULT_LOSSES, DEFAULT_SEEDS, MARGIN_SWEEP, RunSpec, TaskSettings, check_losses, parse_loss_spec,
+)
 
 REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
 
@@ -43,7 +45,7 @@ def _check_settings(task: str, settings: TaskSettings, dataset: str) -> None:
 
 
 def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
-         seeds: int = 3, dataset: str | None = None, margin_sweep: bool = True,
+         seeds: int = DEFAULT_SEEDS, dataset: str | None = None, margin_sweep: bool = True,
          overrides: Sequence[Override] = ()) -> list[RunSpec]:
     """Every spec of a sweep: each task x each loss it supports x seeds ``0..seeds-1``.
 

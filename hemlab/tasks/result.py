@@ -41,6 +41,13 @@ METRICS: dict[str, str] = {
 """Every metric name a runner writes, with what it means."""
 
 LOWER_IS_BETTER: frozenset[str] = frozenset({"ece", "fpr95", "forgetting", "train_seconds", "epochs_to_target"})
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **{metric: (0.0, 1.0) for metric in ("accuracy", "ece", "auroc", "fpr95", "aupr_in", "aupr_out",
+                                         "balanced_accuracy", "many_shot", "medium_shot", "few_shot",
+                                         "average_accuracy", "forgetting", "miou", "pixel_accuracy")},
+    "bwt": (-1.0, 1.0), "train_seconds": (0.0, float("inf")), "epochs_to_target": (1.0, float("inf")),
+}
+"""The range of possible values of each metric: intervals are clipped to it."""
 TIMING_METRICS: frozenset[str] = frozenset({"train_seconds"})
 """Metrics measured in wall-clock time: they differ between two runs of the same spec."""
 
@@ -108,5 +115,5 @@ def capped(array: Any, cap: int, dtype: Any = None) -> np.ndarray:
     return values.astype(dtype) if dtype is not None else values
 
 
-__all__ = ["LOWER_IS_BETTER", "METRICS", "ROW_COLUMNS", "RunResult", "Rows", "TIMING_METRICS", "capped",
+__all__ = ["LOWER_IS_BETTER", "METRICS", "METRIC_RANGES", "ROW_COLUMNS", "RunResult", "Rows", "TIMING_METRICS", "capped",
            "condition_columns", "format_condition", "parse_condition"]

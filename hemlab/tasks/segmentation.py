@@ -3,7 +3,8 @@
 The same rule as classification, per pixel. Measures mean IoU (dataset-level, classes
 absent from prediction and truth left out) and pixel accuracy on the test images; pixels
 with the dataset's ignore label take no part. Artifacts: a few images with their true and
-predicted masks, and a capped, seeded sample of valid pixels' logits.
+predicted masks, a capped, seeded sample of valid pixels' logits, and the per-image
+intersection and union of every class (the per-item record that mIoU is made of).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import torch
 from hemlab.data import DATASETS, dataset_tensors
 from hemlab.metrics import segmentation_metrics
 from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.items import item_artifacts, segmentation_items
 from hemlab.tasks.measure import finish
 from hemlab.tasks.result import RunResult, Rows, capped
 from hemlab.tasks.spec import RunSpec
@@ -38,5 +40,6 @@ def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
         "images": capped(images, masks, np.float16),
         "masks_true": capped(targets, masks, np.int64),
         "masks_pred": capped(logits.argmax(dim=1), masks, np.int64),
+        **item_artifacts("clean", "miou", **segmentation_items(logits, targets, info.num_classes, info.ignore_index)),
     }
     return finish(rows, [fitted], artifacts)

@@ -28,12 +28,17 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Iterable, Mapping
 
 from hemlab.losses import accepted_arguments, loss_info
-from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES
+from hemlab.tasks.names import DEFAULT_SEEDS, PRESET_NAMES, TASK_NAMES
 from hemlab.train import TrainConfig
 
 DEFAULT_LOSSES: tuple[str, ...] = ("ce", "mm", "hem", "logitnorm", "la", "dice", "focal")
 MARGIN_SWEEP: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
-"""HEM margins the quick preset sweeps on the tasks named by ``TaskSettings.margin_sweep``."""
+"""HEM margins the quick preset sweeps on every task (``TaskSettings.margin_sweep``)."""
+
+CONTINUAL_PROTOCOLS: tuple[str, ...] = ("replay", "finetune")
+"""Continual-learning protocols: experience replay (the headline) and plain fine-tuning."""
+LA_PRIORS: tuple[str, ...] = ("stage", "seen")
+"""Class counts the logit-adjusted loss gets in a continual stage (see ``hemlab.tasks.continual``)."""
 
 # Options that describe where a loss runs, not what it is: the task layer sets them.
 _RESERVED_OPTIONS = ("ignore_index", "class_counts", "reduction")
@@ -217,7 +222,12 @@ class TaskSettings:
     ``model_options`` (e.g. the U-Net's ``width``), ``dataset_options`` (e.g. the number of
     generated images). ``target_accuracy``: the clean test accuracy whose first epoch is reported as
     ``epochs_to_target``. ``checkpoints``: write per-epoch checkpoints so a killed long run
-    resumes. The task-specific fields are used by one runner each (their names say which).
+    resumes. ``margin_sweep``: the sweep also runs HEM at each margin of :data:`MARGIN_SWEEP`.
+    The task-specific fields are used by one runner each (their names say which); for the
+    continual task, ``protocols`` (``replay`` first: the headline; ``finetune``),
+    ``replay_per_class`` (buffer size per earlier class) and ``la_prior`` (``stage`` or
+    ``seen``: the class counts the logit-adjusted loss gets in a stage; see
+    :mod:`hemlab.tasks.continual`).
     """
 
     dataset: str
@@ -246,15 +256,25 @@ class TaskSettings:
     shot_thresholds: tuple[int, int] = (100, 20)
     # continual
     n_tasks: int = 5
-    replay_per_class: int = 0
+    protocols: tuple[str, ...] = ("replay", "finetune")
+    replay_per_class: int = 20
+    la_prior: str = "stage"
     # segmentation
     masks_cap: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.protocols or any(protocol not in CONTINUAL_PROTOCOLS for protocol in self.protocols):
+            raise ValueError(f"protocols: expected names from {', '.join(CONTINUAL_PROTOCOLS)}, got {self.protocols!r}")
+        _choice(self.la_prior, LA_PRIORS, "la_prior")
+        if not isinstance(self.replay_per_class, int) or self.replay_per_class < 0:
+            raise ValueError(f"replay_per_class: expected a non-negative integer, got {self.replay_per_class!r}")
 
 
 _QUICK_TRAIN = TrainConfig(epochs=12, batch_size=64, optimizer="adamw", lr=3e-3, weight_decay=1e-4, schedule="cosine")
 _PAPER_TRAIN = TrainConfig(epochs=200, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
                            schedule="step", milestones=(100, 150))
-_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "train": _QUICK_TRAIN, "target_accuracy": 0.9}
+_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "train": _QUICK_TRAIN, "target_accuracy": 0.9,
+                     "margin_sweep": True}
 _PAPER_CLASSIFIER = {"dataset": "cifar10", "model": "resnet18", "train": _PAPER_TRAIN, "augment": True,
                      "target_accuracy": 0.9, "checkpoints": True}
 _CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "gaussian_blur", "contrast", "brightness",
@@ -263,15 +283,16 @@ _FAR_OOD = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
 
 PRESETS: dict[str, dict[str, TaskSettings]] = {
     "quick": {
-        "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS, margin_sweep=True),
+        "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS),
         "ood": TaskSettings(**_QUICK_CLASSIFIER, held_out_classes=(8, 9), far_ood=_FAR_OOD),
-        "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10, margin_sweep=True),
+        "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10),
         "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=20)},
                                    shot_thresholds=(60, 10)),
         "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=4)}, n_tasks=5),
         "segmentation": TaskSettings(dataset="shapes", model="unet",
                                      train=replace(_QUICK_TRAIN, epochs=20, batch_size=8), target_accuracy=0.9,
-                                     model_options=(("width", 8),), dataset_options=(("n_images", 96),)),
+                                     model_options=(("width", 8),), dataset_options=(("n_images", 96),),
+                                     margin_sweep=True),
     },
     "paper": {
         "clean_corrupt": TaskSettings(**_PAPER_CLASSIFIER, corruptions=_CORRUPTIONS),
@@ -280,7 +301,7 @@ PRESETS: dict[str, dict[str, TaskSettings]] = {
                                     attack_samples=2000),
         "imbalanced": TaskSettings(**_PAPER_CLASSIFIER, shot_thresholds=(100, 20)),
         "continual": TaskSettings(**{**_PAPER_CLASSIFIER, "train": replace(_PAPER_TRAIN, epochs=30, milestones=(20, 25))},
-                                  n_tasks=5),
+                                  n_tasks=5, replay_per_class=200),
         "segmentation": TaskSettings(dataset="voc", model="unet",
                                      train=TrainConfig(epochs=100, batch_size=16, optimizer="sgd", lr=0.01, momentum=0.9,
                                                        weight_decay=1e-4, schedule="step", milestones=(60, 80)),
@@ -317,6 +338,8 @@ def presets_table() -> list[dict[str, Any]]:
             for preset, tasks in PRESETS.items() for task, s in tasks.items()]
 
 
-__all__ = ["DEFAULT_LOSSES", "check_losses", "MARGIN_SWEEP", "PRESETS", "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings",
-           "canonical_loss_options", "loss_label", "parse_loss_spec", "presets_table", "settings_fingerprint",
-           "task_settings", "with_settings"]
+__all__ = [
+    "CONTINUAL_PROTOCOLS", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "LA_PRIORS", "MARGIN_SWEEP", "PRESETS",
+    "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings", "canonical_loss_options", "check_losses", "loss_label",
+    "parse_loss_spec", "presets_table", "settings_fingerprint", "task_settings", "with_settings"
+]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from hemlab import __version__
 from hemlab.io import atomic_path, save_json
+from hemlab.tasks.items import ItemRecord, item_records
 from hemlab.tasks.result import ROW_COLUMNS, RunResult
 from hemlab.tasks.spec import RunSpec
 
@@ -102,6 +103,11 @@ class ResultStore:
         """The run's plot artifacts (name -> array)."""
         with np.load(self._base(preset, task, run_id).with_suffix(".npz")) as archive:
             return {name: archive[name] for name in archive.files}
+
+    def items(self, preset: str, task: str, run_id: str) -> dict[tuple[str, str], ItemRecord]:
+        """The run's per-item records ``{(condition, metric): {field: array}}`` (see
+        :mod:`hemlab.tasks.items`); empty for runs stored without them."""
+        return item_records(self.artifacts(preset, task, run_id))
 
     def history(self, preset: str, task: str, run_id: str) -> pd.DataFrame:
         """The run's per-epoch training history (with a ``stage`` column)."""

@@ -17,7 +17,7 @@ from hemlab.runtime import results_root
 from hemlab.tasks.execute import ExecutionReport, execute
 from hemlab.tasks.overrides import Override
 from hemlab.tasks.plan import check_datasets, plan
-from hemlab.tasks.spec import RunSpec
+from hemlab.tasks.spec import DEFAULT_SEEDS, RunSpec
 from hemlab.tasks.store import ResultStore
 
 
@@ -52,8 +52,9 @@ class Sweep:
 
 
 def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
-          seeds: int = 3, out: str | Path | None = None, *, dataset: str | None = None, margin_sweep: bool = True,
-          overrides: Sequence[Override] = (), executor: str = "processes", workers: int = 0, device: str = "cpu",
+          seeds: int = DEFAULT_SEEDS, out: str | Path | None = None, *, dataset: str | None = None,
+          margin_sweep: bool = True, overrides: Sequence[Override] = (), executor: str = "processes",
+          workers: int = 0, device: str = "cpu",
           progress: bool = True, **executor_options) -> Sweep:
     """:func:`plan` the sweep, :func:`execute` what ``<out>`` lacks, and return it.
 

@@ -27,6 +27,7 @@ from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
 from hemlab.viz.paper_figures import headline_tuples, save_comparison_figure, save_paper_figures
 from hemlab.viz.panels import selection_panel
+from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity
 from hemlab.viz.segmentation import plot_masks
 from hemlab.viz.summary import plot_margin_sweep, plot_summary
@@ -44,6 +45,7 @@ __all__ = [
     "plot_accuracy_matrices",
     "plot_accuracy_vs_eps",
     "plot_accuracy_vs_severity",
+    "plot_critical_difference",
     "plot_decision_regions",
     "plot_logit_distributions",
     "plot_logit_gradients",

@@ -76,15 +76,17 @@ class _exit_code:
 
 def test_paper_writes_tables_figures_and_verdicts(tmp_path, capsys):
     argv = ["paper", "--tasks", "ood", "--losses", "ce", "hem", "--seeds", "2", "--executor", "local",
-            "--out", str(tmp_path), "--quiet"]
+            "--out", str(tmp_path), "--quiet", "--no-margin-sweep"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     folder = tmp_path / "quick"
     for name in ("results.csv", "summary.csv", "verdicts.csv", "summary.png"):
         assert (folder / name).is_file(), name
     verdicts = pd.read_csv(folder / "verdicts.csv")
-    assert list(verdicts["claim"]) == ["2", "2b"]
-    assert set(verdicts["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    assert list(verdicts["claim"]) == ["2", "2b", "2c"]
+    assert set(verdicts["verdict"]) == {"inconclusive"}
+    assert list(verdicts["why"]) == ["few seeds (n=2 < 5)", "missing comparator", "missing subject"]
+    assert (folder / "ranks.csv").is_file() and not (folder / "timing.csv").exists()
     results = pd.read_csv(folder / "results.csv")
     assert set(results["loss_label"]) == {"ce", "hem"} and set(results["seed"]) == {0, 1}
     assert "verdicts" in out and "4 runs done, 0 stored runs reused" in out

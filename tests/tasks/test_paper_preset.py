@@ -50,3 +50,21 @@ def test_the_paper_segmentation_spec_builds_its_unet_for_voc(offline_paper_data)
     spec = RunSpec("segmentation", "voc", "unet", "dice", (), 0, "paper")
     result = run(spec, "cpu", settings=settings)
     assert result.artifacts["masks_pred"].shape[1:] == (DATASETS["voc"].image_size,) * 2
+
+
+def test_paper_verdicts_add_the_test_item_bootstrap_on_the_fixed_test_set(offline_paper_data, tmp_path):
+    from hemlab.tasks import Claim, ResultStore, verdicts
+
+    settings = with_settings(task_settings("paper", "clean_corrupt"), epochs=1, milestones=None, batch_size=20,
+                             corruptions=(), checkpoints=False)
+    store = ResultStore(tmp_path)
+    specs = [RunSpec("clean_corrupt", "cifar10", "cifar_cnn", loss, (), seed, "paper")
+             for loss in ("hem", "ce") for seed in range(5)]
+    for spec in specs:
+        store.save(spec, run(spec, "cpu", settings=settings))
+    table = store.table("paper", specs)
+    claim = (Claim("1", "test", "clean_corrupt", "hem", "ce", "slightly_worse", bound=0.02),)
+    row = verdicts(table, "paper", claims=claim,
+                   items=lambda task, run_id: store.items("paper", task, run_id)).iloc[0]
+    assert row["n"] == 5 and row["se_test_set"] > 0
+    assert row["why"] != "" and not row["why"].startswith("test-set noise unknown")

@@ -89,15 +89,77 @@ def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts(tiny, spec_for):
     assert len({record["stage"] for record in result.history}) == 2
 
 
-def test_continual_accuracy_matrix_and_summary_agree(tiny, spec_for):
+def test_continual_accuracy_matrix_and_summary_agree_for_both_protocols(tiny, spec_for):
     result = run(spec_for("continual"), settings=tiny("continual"))
     rows = _check_common(result, "continual", tiny)
-    matrix = result.artifacts["accuracy_matrix"]
-    assert matrix.shape == (2, 2)
-    final = rows[rows["condition"] == "final"].set_index("metric")["value"]
-    assert final["average_accuracy"] == pytest.approx(matrix[-1].mean())
-    assert final["bwt"] == pytest.approx(matrix[1, 0] - matrix[0, 0])
-    assert rows.query("condition == 'step=1;task=0'")["value"].item() == pytest.approx(matrix[1, 0])
+    for protocol, name in (("replay", "accuracy_matrix"), ("finetune", "accuracy_matrix_finetune")):
+        matrix = result.artifacts[name]
+        assert matrix.shape == (2, 2)
+        final = rows[rows["condition"] == f"protocol={protocol}"].set_index("metric")["value"]
+        assert final["average_accuracy"] == pytest.approx(matrix[-1].mean())
+        assert final["bwt"] == pytest.approx(matrix[1, 0] - matrix[0, 0])
+        cell = rows.query(f"condition == 'protocol={protocol};step=1;task=0'")["value"].item()
+        assert cell == pytest.approx(matrix[1, 0])
+    assert {record["stage"] for record in result.history} == {0, 1, 2, 3}
+
+
+def test_replay_trains_each_stage_with_a_buffer_of_every_earlier_class(tiny, spec_for, monkeypatch):
+    from hemlab.data import dataset_targets
+    from hemlab.tasks import continual
+
+    seen = []
+    real_fit = continual.fit
+
+    def recording_fit(spec, context, model, train_set, eval_set, **options):
+        seen.append((options["stage"], dataset_targets(train_set).bincount(minlength=10).tolist()))
+        return real_fit(spec, context, model, train_set, eval_set, **options)
+
+    monkeypatch.setattr(continual, "fit", recording_fit)
+    settings = with_settings(tiny("continual"), replay_per_class=7)
+    run(spec_for("continual", "ce"), settings=settings)
+    stages = dict(seen)
+    assert list(stages) == ["replay-task0", "replay-task1", "finetune-task0", "finetune-task1"]
+    first, second = stages["replay-task0"], stages["replay-task1"]
+    assert all(count > 0 for count in first[:5]) and sum(first[5:]) == 0
+    assert second[:5] == [7] * 5 and all(count > 7 for count in second[5:])
+    assert sum(stages["finetune-task1"][:5]) == 0
+    with pytest.raises(ValueError, match="protocols: expected names from replay, finetune"):
+        with_settings(settings, protocols=("rehearsal",))
+
+
+def test_la_prior_seen_counts_every_class_seen_so_far():
+    import torch
+    from torch.utils.data import TensorDataset
+
+    from hemlab.tasks.continual import stage_prior_counts
+
+    train_set = TensorDataset(torch.zeros(10, 1), torch.tensor([0, 0, 0, 0, 1, 1, 2, 2, 2, 3]))
+    stage = TensorDataset(torch.zeros(3, 1), torch.tensor([2, 2, 0]))
+    assert stage_prior_counts("stage", stage, train_set, [0, 1, 2], 4).tolist() == [1, 1, 2, 1]
+    assert stage_prior_counts("seen", stage, train_set, [0, 1, 2], 4).tolist() == [4, 2, 3, 1]
+    with pytest.raises(ValueError, match="la_prior: expected one of stage, seen"):
+        stage_prior_counts("all", stage, train_set, [0], 4)
+
+
+@pytest.mark.parametrize("task", ["clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation"])
+def test_per_item_records_reproduce_the_rows_they_belong_to(task, tiny, spec_for):
+    from hemlab.tasks.items import item_records, metric_from_items
+
+    result = run(spec_for(task, "ce"), settings=tiny(task))
+    rows = _rows(result).set_index(["condition", "metric"])["value"]
+    records = item_records(result.artifacts)
+    assert records, "every runner stores per-item records"
+    for (condition, metric), record in records.items():
+        assert metric_from_items(record) == pytest.approx(rows[(condition, metric)], abs=1e-6), (condition, metric)
+
+
+def test_the_seed_redraws_the_split_of_embedded_data(spec_for):
+    from hemlab.tasks.fit import load_data
+
+    settings = task_settings("quick", "clean_corrupt")
+    first, again, other = (load_data(spec_for("clean_corrupt", "ce", seed=seed), settings)[1].tensors[0]
+                           for seed in (0, 0, 1))
+    assert first.shape == other.shape and (first == again).all() and not (first == other).all()
 
 
 @pytest.mark.parametrize("loss", ["hem", "dice"])
@@ -148,3 +210,4 @@ def test_epochs_to_target_is_nan_when_the_target_is_never_reached(tiny, spec_for
                       settings=with_settings(settings, target_accuracy=1.01, corruptions=()))
     rows = _rows(unreachable).set_index(["condition", "metric"])["value"]
     assert math.isnan(rows[("training", "epochs_to_target")])
+

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hemlab.tasks import CLAIMS, Claim, headlines, metric_table, summarize, verdicts
-from hemlab.tasks.stats import confidence_interval, seeds_needed
+from hemlab.tasks import CLAIMS, EVERY_OTHER, Claim, headlines, metric_table, summarize, verdicts
+from hemlab.tasks.stats import confidence_interval
 
 
 def _table(values: dict[str, list[float]], task="clean_corrupt", condition="clean", metric="accuracy") -> pd.DataFrame:
@@ -39,80 +39,151 @@ def test_summarize_groups_over_seeds():
     assert hem["ci_low"] == hem["ci_high"] == pytest.approx(0.5)
 
 
-def _claim(expectation: str, **kwargs) -> tuple[Claim, ...]:
-    return (Claim("x", "test", "clean_corrupt", "hem", "ce", expectation, **kwargs),)
+def _claim(expectation: str, comparator: str = "ce", **kwargs) -> tuple[Claim, ...]:
+    return (Claim("x", "test", "clean_corrupt", "hem", comparator, expectation, **kwargs),)
 
 
-@pytest.mark.parametrize("hem, ce, expectation, verdict", [
-    ([0.80, 0.81, 0.79], [0.90, 0.91, 0.92], "worse", "supported"),
-    ([0.95, 0.96, 0.97], [0.90, 0.91, 0.92], "worse", "contradicted"),
-    ([0.95, 0.80, 0.90], [0.90, 0.91, 0.85], "worse", "inconclusive"),
-    ([0.95, 0.96, 0.97], [0.90, 0.91, 0.92], "better", "supported"),
-    ([0.80, 0.81, 0.79], [0.90, 0.91, 0.92], "better", "contradicted"),
-    ([0.901, 0.911, 0.921], [0.90, 0.91, 0.92], "equivalent", "supported"),
-    ([0.95, 0.96, 0.97], [0.90, 0.91, 0.92], "equivalent", "contradicted"),
-    ([0.95, 0.80, 0.90], [0.90, 0.91, 0.85], "equivalent", "inconclusive"),
+SEEDS = 6
+CE = [0.90, 0.91, 0.92, 0.90, 0.91, 0.92]
+
+
+def _shifted(values: list[float], shift: float, noise: float = 0.004) -> list[float]:
+    """``values + shift`` with a small, fixed alternating wobble (a nonzero spread)."""
+    return [value + shift + (noise if index % 2 else -noise) for index, value in enumerate(values)]
+
+
+@pytest.mark.parametrize("shift, expectation, kwargs, verdict", [
+    (-0.05, "worse", {}, "supported"),
+    (+0.05, "worse", {}, "contradicted"),
+    (+0.05, "better", {}, "supported"),
+    (-0.05, "better", {}, "contradicted"),
+    (+0.002, "better", {"band": 0.02}, "contradicted"),        # inside the band: no practical gain
+    (+0.002, "equivalent", {"band": 0.02}, "supported"),
+    (+0.05, "equivalent", {"band": 0.02}, "contradicted"),
+    (-0.01, "slightly_worse", {"bound": 0.02}, "supported"),
+    (+0.01, "slightly_worse", {"bound": 0.02}, "contradicted"),   # better, not worse
+    (-0.08, "slightly_worse", {"bound": 0.02}, "contradicted"),   # much worse, not slightly
+    (-0.10, "much_worse", {"bound": 0.05}, "supported"),
+    (-0.01, "much_worse", {"bound": 0.05}, "contradicted"),
 ])
-def test_verdicts_on_known_answers(hem, ce, expectation, verdict):
-    table = _table({"hem": hem, "ce": ce})
-    result = verdicts(table, "quick", claims=_claim(expectation, tolerance=0.02))
-    row = result.iloc[0]
-    assert row["verdict"] == verdict
-    assert row["diff_mean"] == pytest.approx(np.mean(hem) - np.mean(ce))
-    assert row["n"] == 3
+def test_verdicts_on_known_answers(shift, expectation, kwargs, verdict):
+    hem = _shifted(CE, shift)
+    row = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=_claim(expectation, **kwargs)).iloc[0]
+    assert row["verdict"] == verdict, row["why"]
+    assert row["diff_mean"] == pytest.approx(np.mean(hem) - np.mean(CE))
+    assert row["n"] == SEEDS and row["diff_ci_low"] <= row["diff_mean"] <= row["diff_ci_high"]
+    assert row["diff_ci_low_adj"] <= row["diff_ci_low"] and row["diff_ci_high"] <= row["diff_ci_high_adj"]
+
+
+def test_a_wide_interval_is_inconclusive_and_says_why():
+    hem = [0.95, 0.80, 0.90, 0.85, 0.97, 0.83]
+    row = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=_claim("better")).iloc[0]
+    assert row["verdict"] == "inconclusive" and "both regions" in row["why"]
+
+
+def test_the_raw_p_values_are_scipys_one_sample_t_test_and_tost_is_statsmodels():
+    from statsmodels.stats.weightstats import ttost_paired
+
+    hem = _shifted(CE, 0.004, noise=0.01)
+    differences = np.array(hem) - np.array(CE)
+    better = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=_claim("better")).iloc[0]
+    assert better["p_support"] == pytest.approx(
+        scipy_stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue)
+    equal = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=_claim("equivalent", band=0.02)).iloc[0]
+    assert equal["p_support"] == pytest.approx(ttost_paired(np.array(hem), np.array(CE), -0.02, 0.02)[0])
+    half = scipy_stats.t.ppf(0.975, SEEDS - 1) * differences.std(ddof=1) / math.sqrt(SEEDS)
+    assert (better["diff_ci_low"], better["diff_ci_high"]) == (
+        pytest.approx(differences.mean() - half), pytest.approx(differences.mean() + half))
 
 
 def test_pairing_is_by_seed_not_by_order():
-    table = _table({"hem": [0.5, 0.6, 0.7], "ce": [0.4, 0.5, 0.6]})
+    hem = [0.5, 0.6, 0.7, 0.55, 0.65, 0.75]
+    table = _table({"hem": hem, "ce": [value - 0.1 for value in hem]})
     shuffled = table.sample(frac=1.0, random_state=0)
     row = verdicts(shuffled, "quick", claims=_claim("better")).iloc[0]
-    assert row["diff_ci_low"] == pytest.approx(0.1) and row["verdict"] == "supported"
+    assert row["diff_mean"] == pytest.approx(0.1) and row["verdict"] == "inconclusive"
+    assert row["why"].startswith("degenerate")   # identical differences: zero spread decides nothing
 
 
 def test_lower_is_better_metrics_flip_the_direction():
-    table = _table({"hem": [9.0, 9.1, 9.2], "ce": [10.0, 10.1, 10.2]}, condition="training", metric="train_seconds")
-    row = verdicts(table, "quick", claims=_claim("better", condition="training", metric="train_seconds")).iloc[0]
-    assert row["verdict"] == "supported" and row["diff_mean"] == pytest.approx(-1.0)
+    table = _table({"hem": [9.0, 9.1, 9.3, 9.0, 9.2, 9.1], "ce": [10.0, 10.1, 10.2, 10.1, 10.0, 10.2]},
+                   condition="training", metric="epochs_to_target")
+    row = verdicts(table, "quick", claims=_claim("better", condition="training", metric="epochs_to_target")).iloc[0]
+    assert row["verdict"] == "supported" and row["diff_mean"] < 0
 
 
-def test_one_seed_is_inconclusive_and_missing_losses_do_not_crash():
-    row = verdicts(_table({"hem": [0.9], "ce": [0.5]}), "quick", claims=_claim("better")).iloc[0]
-    assert row["verdict"] == "inconclusive" and row["n"] == 1
-    row = verdicts(_table({"hem": [0.9, 0.8]}), "quick", claims=_claim("better")).iloc[0]
-    assert row["verdict"] == "inconclusive" and row["n"] == 0
+@pytest.mark.parametrize("values, why", [
+    ({"hem": [0.99, 0.98, 0.99], "ce": [0.5, 0.52, 0.51]}, "few seeds (n=3 < 5)"),
+    ({"hem": [0.9] * 6}, "missing comparator"),
+    ({"hem": [0.95] * 6, "ce": [0.9] * 6}, "degenerate (zero spread of the paired differences)"),
+])
+def test_degenerate_estimates_decide_nothing(values, why):
+    row = verdicts(_table(values), "quick", claims=_claim("better")).iloc[0]
+    assert row["verdict"] == "inconclusive" and row["why"] == why
 
 
-def test_best_other_compares_with_the_best_default_loss_and_ignores_sweep_variants():
-    table = _table({"hem": [0.80, 0.81, 0.82], "ce": [0.70, 0.71, 0.72], "mm": [0.75, 0.76, 0.77],
-                    "hem:margin=0.5": [0.99, 0.99, 0.99]}, task="continual", condition="final",
+def test_holm_adjusts_over_the_family_and_can_undo_a_raw_decision():
+    hem = _shifted(CE, 0.012, noise=0.01)
+    one = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=_claim("better")).iloc[0]
+    assert one["p_support"] < 0.025 and one["verdict"] == "supported"
+    family = tuple(Claim(str(index), "test", "clean_corrupt", "hem", "ce", "better") for index in range(8))
+    rows = verdicts(_table({"hem": hem, "ce": CE}), "quick", claims=family)
+    assert np.allclose(rows["p_support_adj"], min(1.0, 8 * one["p_support"]))
+    assert set(rows["verdict"]) == {"inconclusive"} and rows["why"].str.startswith("decided before").all()
+
+
+def test_best_of_all_must_beat_every_other_loss_and_ignores_sweep_variants():
+    base = [0.70, 0.71, 0.72, 0.70, 0.71, 0.72]
+    table = _table({"hem": _shifted(base, 0.10), "ce": base, "mm": _shifted(base, 0.05, noise=0.002),
+                    "hem:margin=0.5": [0.99] * 6}, task="continual", condition="protocol=replay",
                    metric="average_accuracy")
-    claim = (Claim("5", "HEM best", "continual", "hem", "best_other", "better"),)
+    claim = (Claim("5", "HEM best", "continual", "hem", EVERY_OTHER, "best"),)
     row = verdicts(table, "quick", claims=claim).iloc[0]
-    assert row["comparator"] == "mm" and row["verdict"] == "supported"
+    assert row["comparator"] == f"{EVERY_OTHER} (closest: mm)" and row["verdict"] == "supported"
+    table = pd.concat([table, _table({"la": _shifted(base, 0.12, noise=0.001)}, task="continual", condition="protocol=replay",
+                                     metric="average_accuracy")])
+    row = verdicts(table, "quick", claims=claim).iloc[0]
+    assert row["comparator"].endswith("(closest: la)") and row["verdict"] == "contradicted"
+
+
+def test_holds_for_margins_lists_the_margins_with_the_same_verdict():
+    table = _table({"hem": _shifted(CE, 0.05), "ce": CE, "hem:margin=0.5": _shifted(CE, 0.04),
+                    "hem:margin=4": _shifted(CE, -0.05)})
+    row = verdicts(table, "quick", claims=_claim("better")).iloc[0]
+    assert row["verdict"] == "supported" and row["holds_for_margins"] == "0.5"
 
 
 def test_every_paper_claim_gets_a_row_with_a_known_verdict():
     heads = headlines("quick")
     rows = []
     for task, head in heads.items():
-        losses = {"ce": [0.5, 0.52, 0.51], "hem": [0.6, 0.61, 0.62], "logitnorm": [0.6, 0.6, 0.6],
-                  "la": [0.7, 0.7, 0.7], "dice": [0.1, 0.1, 0.1]}
+        losses = {"ce": _shifted([0.5] * SEEDS, 0.0), "hem": _shifted([0.6] * SEEDS, 0.0, noise=0.006),
+                  "logitnorm": _shifted([0.6] * SEEDS, 0.001), "la": _shifted([0.7] * SEEDS, 0.0, noise=0.003),
+                  "dice": _shifted([0.1] * SEEDS, 0.0, noise=0.002)}
         rows.append(_table(losses, task=task, condition=head.condition, metric=head.metric))
-    rows.append(_table({"ce": [10, 10, 10], "hem": [9, 9.2, 9.1]}, condition="training", metric="train_seconds"))
-    result = verdicts(pd.concat(rows), "quick")
-    assert list(result["claim"]) == [claim.claim for claim in CLAIMS]
-    assert set(result["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    result = verdicts(pd.concat(rows), "quick", timing={
+        "subject_seconds": 1.0, "comparator_seconds": 1.2, "ratio": 0.8, "ratio_low": 0.78, "ratio_high": 0.82,
+        "rounds": 15, "verdict": "supported", "why": "test"})
+    assert list(result["claim"]) == [claim.claim for claim in CLAIMS] + ["7"]
     by_claim = result.set_index("claim")["verdict"]
-    assert by_claim["1"] == "contradicted" and by_claim["3"] == "supported" and by_claim["7"] == "supported"
-    assert by_claim["7b"] == "inconclusive"
+    assert by_claim["1"] == "contradicted" and by_claim["3"] == "supported" and by_claim["2b"] == "supported"
+    assert by_claim["4b"] == "supported" and by_claim["5"] == "contradicted" and by_claim["6b"] == "supported"
+    assert by_claim["7"] == "supported" and by_claim["7b"] == "inconclusive"
+    assert result.set_index("claim").loc["1b", "why"] == "missing subject"
 
 
-def test_seeds_needed_grows_with_noise():
-    assert seeds_needed(np.array([0.25, 0.25, 0.25])) == 2
-    noisy = seeds_needed(np.array([0.05, -0.02, 0.04]))
-    quiet = seeds_needed(np.array([0.05, 0.01, 0.04]))
-    assert noisy > quiet >= 2
-    assert math.isnan(seeds_needed(np.array([0.1, -0.1])))
+def test_the_timing_verdict_needs_an_interval_narrower_than_the_band():
+    from hemlab.tasks.timing import NOT_MEASURABLE, timing_verdict
+
+    assert timing_verdict(0.80, 0.85)[0] == "supported"
+    assert timing_verdict(0.95, 1.02)[0] == "contradicted"
+    assert timing_verdict(0.86, 0.93)[0] == "inconclusive"
+    assert timing_verdict(0.70, 1.20)[0] == NOT_MEASURABLE
+
+
+def test_summary_intervals_stay_inside_the_metric_range():
+    summary = summarize(_table({"ce": [0.99, 1.0, 0.95]}))
+    assert summary.iloc[0]["ci_high"] == 1.0 and summary.iloc[0]["ci_low"] < 0.99
 
 
 def test_metric_table_shows_mean_std_and_interval_per_loss_in_loss_order():
