@@ -163,7 +163,8 @@ class RegisteredLoss(nn.Module):
         return ", ".join([repr(self.name)] + [f"{key}={value!r}" for key, value in self.options.items()])
 
 
-def _builder(name: str, wrapped: Callable[..., Tensor], parameters: list[inspect.Parameter]) -> Callable[..., nn.Module]:
+def _builder(name: str, wrapped: Callable[..., Tensor],
+             parameters: list[inspect.Parameter]) -> Callable[..., nn.Module]:
     """``builder(**options) -> RegisteredLoss`` whose signature lists the options, then
     ``ignore_index`` and ``reduction`` (what the registry reads and checks)."""
     own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters if p.name not in _HANDLED]

@@ -48,7 +48,8 @@ def setting_types() -> dict[str, Any]:
     """``{path: type}`` of every setting: ``TaskSettings`` fields and ``train.<TrainConfig field>``."""
     task_hints, train_hints = _hints(TaskSettings), _hints(TrainConfig)
     paths = {f.name: task_hints[f.name] for f in fields(TaskSettings) if f.name != "train"}
-    paths.update({f"train.{f.name}": train_hints[f.name] for f in fields(TrainConfig) if f"train.{f.name}" not in _FIXED})
+    paths.update({f"train.{f.name}": train_hints[f.name] for f in fields(TrainConfig)
+                  if f"train.{f.name}" not in _FIXED})
     return paths
 
 
