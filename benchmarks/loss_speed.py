@@ -44,9 +44,10 @@ def contenders() -> dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tenso
     return {BASELINE: F.cross_entropy, "CE mod": create_loss("ce"), "HEM fn": hem_loss, "HEM mod": create_loss("hem")}
 
 
-def make_inputs(shape: tuple[int, ...], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def make_inputs(shape: tuple[int, ...], device: torch.device,
+                dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
-    logits = torch.randn(*shape, generator=generator).to(device).requires_grad_()
+    logits = torch.randn(*shape, generator=generator).to(device, dtype).requires_grad_()
     target = torch.randint(0, shape[1], (shape[0], *shape[2:]), generator=generator).to(device)
     return logits, target
 
@@ -108,9 +109,9 @@ class _LiveStorages(TorchDispatchMode):
         return output
 
 
-def peak_extra(loss: Callable, shape: tuple[int, ...], device: torch.device) -> float:
+def peak_extra(loss: Callable, shape: tuple[int, ...], device: torch.device, dtype: torch.dtype = torch.float32) -> float:
     """Peak memory of one forward+backward beyond its inputs, in logits-sized units."""
-    logits, target = make_inputs(shape, device)
+    logits, target = make_inputs(shape, device, dtype)
     logits_bytes = logits.numel() * logits.element_size()
     step(loss, logits, target)
     logits.grad = None

@@ -19,6 +19,7 @@ import argparse
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 import torch
@@ -26,11 +27,13 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import TensorDataset
 
-from hemlab.inference import uses_channels_last
+from hemlab.inference import AMP_DTYPES, autocast, to_channels_last, uses_channels_last
 from hemlab.losses import create_loss
 from hemlab.models import create_model
 from hemlab.runtime import configure_threads, resolve_device
 from hemlab.train import TrainConfig, train
+
+Augment = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 @dataclass(frozen=True)
@@ -74,17 +77,21 @@ def clock(device: torch.device) -> float:
     return time.process_time() if device.type == "cpu" else time.perf_counter()
 
 
-def run_hemlab(case: Case, data: TensorDataset, device: torch.device) -> tuple[nn.Module, float]:
+def run_hemlab(case: Case, data: TensorDataset, device: torch.device,
+               augment: Augment | None = None) -> tuple[nn.Module, float]:
     model, loss = fresh_model(case), create_loss("ce")
     started = clock(device)
     train(model, loss, data, TrainConfig(epochs=case.epochs, batch_size=case.batch_size, **CONFIG),
-          device=device, progress=False)
+          augment=augment, device=device, progress=False)
     return model, clock(device) - started
 
 
-def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_last: bool) -> tuple[nn.Module, float]:
-    """The loop anyone would write: shuffle, index, forward, loss, backward, step."""
+def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_last: bool,
+                augment: Augment | None = None) -> tuple[nn.Module, float]:
+    """The loop anyone would write: shuffle, index, (augment,) forward, loss, backward, step;
+    on CUDA the forward runs under bfloat16 autocast, as ``train``'s default does."""
     model, loss_fn = fresh_model(case), create_loss("ce")
+    amp_dtype = AMP_DTYPES[TrainConfig.amp_dtype] if device.type == "cuda" else None
     started = clock(device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     images, targets = data.tensors
@@ -101,7 +108,13 @@ def run_minimal(case: Case, data: TensorDataset, device: torch.device, channels_
         order = torch.randperm(len(images), generator=generator).to(device)
         for start in range(0, len(images), case.batch_size):
             index = order[start:start + case.batch_size]
-            loss = loss_fn(model(images[index]), targets[index])
+            inputs, batch_targets = images[index], targets[index]
+            if augment is not None:
+                inputs, batch_targets = augment(inputs, batch_targets)
+                inputs = to_channels_last(inputs) if channels_last else inputs
+            with autocast(device, amp_dtype):
+                logits = model(inputs)
+            loss = loss_fn(logits.float(), batch_targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -2,7 +2,9 @@
 
 ``HEMLAB_TEST_DEVICE`` picks the device the numeric tests run on (default ``cpu``;
 set ``cuda`` on a GPU machine) and ``HEMLAB_TEST_DTYPE`` the dtype of the loss reference
-tests (default ``float64``). Tests are seeded and run in quick mode on one CPU thread.
+tests (default ``float64``). Tests marked ``cuda`` check what only a GPU can show (autocast,
+synchronisation); they run with ``HEMLAB_TEST_DEVICE=cuda`` and are skipped otherwise.
+Tests are seeded and run in quick mode on one CPU thread.
 """
 from __future__ import annotations
 
@@ -20,6 +22,20 @@ def _test_device() -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         pytest.exit(f"HEMLAB_TEST_DEVICE={name} but no CUDA GPU is available", returncode=2)
     return device
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cuda: needs a CUDA GPU; runs only with HEMLAB_TEST_DEVICE=cuda")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the ``cuda``-marked tests unless ``HEMLAB_TEST_DEVICE`` names a CUDA device."""
+    if torch.device(os.environ.get("HEMLAB_TEST_DEVICE", "cpu")).type == "cuda":
+        return
+    skip = pytest.mark.skip(reason="needs HEMLAB_TEST_DEVICE=cuda")
+    for item in items:
+        if item.get_closest_marker("cuda") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,9 @@
 Images are float32 tensors in [0, 1] shaped ``(N, C, H, W)``; labels are int64, ``(N,)``
 for classification and ``(N, H, W)`` for segmentation.
 
-- embedded, offline: ``load_digits``, ``make_shapes`` / ``load_shapes``, ``make_toy2d`` /
-  ``load_toy2d``
+- embedded, offline: ``load_digits``, ``make_shapes`` / ``load_shapes``, ``make_glyphs`` /
+  ``load_glyphs`` (generated digit glyphs; ``GLYPH_LETTERS`` for unknown classes),
+  ``make_toy2d`` / ``load_toy2d``
 - paper mode (download on first use): ``load_torchvision_dataset``
 - by name: ``load_dataset``, ``available_datasets``, ``dataset_defaults``, ``DATASETS``
 - label sentinels (from :mod:`hemlab.sentinels`): ``IGNORE_INDEX`` (-100, unscored pixels),
@@ -27,6 +28,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.data.corruptions": ("SEVERITY_PARAMETERS", "available_corruptions", "corrupt", "corrupt_dataset"),
     "hemlab.data.digits": ("load_digits",),
     "hemlab.data.downloads": ("DatasetUnavailableError", "check_downloadable", "load_torchvision_dataset"),
+    "hemlab.data.glyphs": ("GLYPH_LETTERS", "load_glyphs", "make_glyphs"),
     "hemlab.data.imbalance": ("long_tailed", "long_tailed_counts"),
     "hemlab.data.ood": ("FAR_OOD_KINDS", "make_far_ood"),
     "hemlab.data.registry": ("DATASETS", "DatasetInfo", "available_datasets", "dataset_defaults", "load_dataset"),

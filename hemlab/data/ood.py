@@ -6,7 +6,11 @@
   ``a_kc ~ U(0.3, 1)``, centre ``m_k`` uniform in the image and width
   ``s_k ~ U(0.05, 0.25) * H``;
 - ``permuted_pixels``: reference images with their pixel positions shuffled (one random
-  permutation per image, shared by the channels): the same colours, no structure.
+  permutation per image, shared by the channels): the same colours, no structure;
+- ``letters``: the upper-case letters ``GLYPH_LETTERS`` rendered like the ``glyphs`` digits
+  (:func:`hemlab.data.glyphs.make_glyphs`, default nuisances) at the reference's size, the
+  grey image repeated over its channels: unknown classes close to the digits (near-OOD),
+  for any square reference of side 8..64.
 
 Targets are all ``UNKNOWN_LABEL`` (-1, from :mod:`hemlab.sentinels`), which is no class of
 the reference set.
@@ -18,9 +22,10 @@ from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
 
 from hemlab.data.core import dataset_tensors
+from hemlab.data.glyphs import GLYPH_LETTERS, IMAGE_SIZES, make_glyphs
 from hemlab.sentinels import UNKNOWN_LABEL
 
-FAR_OOD_KINDS: tuple[str, ...] = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
+FAR_OOD_KINDS: tuple[str, ...] = ("uniform_noise", "gaussian_blobs", "permuted_pixels", "letters")
 
 
 def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torch.Generator) -> Tensor:
@@ -36,6 +41,15 @@ def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torc
     bumps = torch.exp(-((rows - centre_row).square() + (columns - centre_column).square()) / (2 * spread.square()))
     images = torch.einsum("nkhw,nkc->nchw", bumps * present.view(n_samples, n_blobs, 1, 1), amplitude)
     return images.clamp_(0.0, 1.0)
+
+
+def _letters(n_samples: int, shape: tuple[int, int, int], seed: int) -> Tensor:
+    channels, height, width = shape
+    if height != width or not IMAGE_SIZES[0] <= height <= IMAGE_SIZES[1]:
+        raise ValueError(f"reference: letters need square images of side {IMAGE_SIZES[0]}..{IMAGE_SIZES[1]}, "
+                         f"got {height}x{width}")
+    images = make_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
+    return images.expand(n_samples, channels, height, width)
 
 
 def make_far_ood(kind: str, reference: Dataset | Tensor, n_samples: int | None = None, *, seed: int = 0) -> TensorDataset:
@@ -60,6 +74,8 @@ def make_far_ood(kind: str, reference: Dataset | Tensor, n_samples: int | None =
         result = torch.rand((count, *shape), generator=generator)
     elif kind == "gaussian_blobs":
         result = _gaussian_blobs(count, shape, generator)
+    elif kind == "letters":
+        result = _letters(count, shape, seed)
     else:
         if count > len(images):
             raise ValueError(f"n_samples: permuted_pixels can permute at most {len(images)} reference images, got {count}")

@@ -1,9 +1,9 @@
 """Load any hemlab dataset by name, and a small record of what each one is.
 
 ``load_dataset(name, seed=0, **options)`` returns ``(train, test)``. Embedded sets (no
-download): ``digits``, ``shapes``, ``blobs``, ``moons``, ``spirals``; torchvision-backed
-(paper mode, downloaded on first use): ``mnist``, ``fashion_mnist``, ``cifar10``,
-``cifar100``, ``svhn``, ``voc``. Each record's ``builder`` is the loader; its signature
+download): ``digits``, ``shapes``, ``glyphs``, ``blobs``, ``moons``, ``spirals``;
+torchvision-backed (paper mode, downloaded on first use): ``mnist``, ``fashion_mnist``,
+``cifar10``, ``cifar100``, ``svhn``, ``voc``. Each record's ``builder`` is the loader; its signature
 holds the options and their defaults (:func:`dataset_defaults`).
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from torch.utils.data import TensorDataset
 
 from hemlab.data.digits import load_digits
 from hemlab.data.downloads import load_torchvision_dataset
+from hemlab.data.glyphs import load_glyphs
 from hemlab.data.shapes import load_shapes
 from hemlab.data.toy2d import load_toy2d
 from hemlab.registry import Record, Registry, builder_options
@@ -63,6 +64,8 @@ DATASETS: Registry[DatasetInfo] = Registry("dataset", (
                 "image", 10, 1, 8, embedded=True),
     DatasetInfo("shapes", "Synthetic segmentation: coloured shapes on textured backgrounds, borders ignored.",
                 load_shapes, "segmentation", 4, 3, 32, embedded=True, ignore_index=IGNORE_INDEX),
+    DatasetInfo("glyphs", "Generated digits 0-9 in matplotlib's 22 fonts with random nuisances; 16000 train, "
+                "5000 test, 16x16 grey.", load_glyphs, "image", 10, 1, 16, embedded=True),
     _toy2d("blobs", "2-D Gaussian clusters.", 3),
     _toy2d("moons", "Two interleaved 2-D half circles.", 2),
     _toy2d("spirals", "Interleaved 2-D spiral arms.", 3),
@@ -92,10 +95,12 @@ def load_dataset(name: str, *, seed: int = 0, **options: Any) -> tuple[TensorDat
 
     ``options`` go to the record's loader and are checked against its signature first
     (``dataset_defaults(name)`` lists them): ``load_digits(test_fraction)``,
+    ``load_glyphs(n_train, n_test, image_size, rotation, shift, scale, blur, distractors, noise)``,
     ``load_shapes(n_images, image_size, num_classes, max_objects, ignore_border)``,
     ``load_toy2d(n_samples, num_classes, noise)`` or ``load_torchvision_dataset(root,
-    image_size, timeout)``. ``seed`` draws the generated sets (their test sets use
-    ``seed + 1``) and the digits split; the torchvision sets have fixed splits and ignore it.
+    image_size, timeout)``. ``seed`` draws the generated sets (shapes draws its test
+    set with ``seed + 1``, glyphs with a second seed derived from ``seed``) and the digits
+    split; the torchvision sets have fixed splits and ignore it.
     An unknown name or option raises ``ValueError``; errors inside a loader are its own.
     """
     info = DATASETS.check(name, options)

@@ -9,13 +9,16 @@ name           default input     output           made for
 ``cifar_cnn``  3 x 32 x 32       ``(N, K)``       32x32 images (CIFAR, SVHN), quick experiments
 ``resnet18``   3 x 32 x 32       ``(N, K)``       32x32 images, torchvision ResNet-18 with the CIFAR stem
 ``unet``       3 x H x W         ``(N, K, H, W)`` segmentation (shapes, VOC)
+``deeplabv3``  3 x H x W         ``(N, K, H, W)`` segmentation (VOC), torchvision DeepLabV3, ResNet-50
+``fcn``        3 x H x W         ``(N, K, H, W)`` segmentation (VOC), torchvision FCN, ResNet-50
 =============  ================  ===============  ==============================================
 
 Each model defaults to the input its name promises (``in_channels`` and, for the MLP,
 ``image_size``), read from its builder's signature (:func:`model_defaults`), and checks
 the channels of what it is given in its forward, so a mismatch fails with a hemlab message
-rather than torch's. No weights are downloaded: models start from torch's default random
-initialisation, drawn with ``seed`` when one is given.
+rather than torch's. Models start from torch's default random initialisation, drawn with
+``seed`` when one is given; nothing is downloaded unless ``deeplabv3`` or ``fcn`` is asked
+for ``pretrained_backbone=True`` (ImageNet ResNet-50 backbone weights).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from torch import nn
 
 from hemlab.models.resnet import CifarResNet18, resnet18_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
+from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn
 from hemlab.models.unet import UNet
 from hemlab.registry import Record, Registry
 
@@ -53,6 +57,10 @@ MODELS: Registry[ModelInfo] = Registry("model", (
     ModelInfo("resnet18", "torchvision ResNet-18 with the CIFAR stem, 11.2M parameters.", resnet18_cifar,
               "classification"),
     ModelInfo("unet", "Small U-Net with two down-sampling steps; dense logits.", UNet, "segmentation"),
+    ModelInfo("deeplabv3", "torchvision DeepLabV3, ResNet-50 backbone (output stride 8), 39.6M parameters; "
+              "dense logits.", deeplabv3, "segmentation"),
+    ModelInfo("fcn", "torchvision FCN, ResNet-50 backbone (output stride 8), 32.9M parameters; dense logits.",
+              fcn, "segmentation"),
 ))
 
 
@@ -85,7 +93,9 @@ def create_model(
         options: ``mlp`` takes ``image_size`` (default 8; inputs have
             ``in_channels * image_size**2`` values, so 2-D points are ``in_channels=2,
             image_size=1``) and ``hidden_sizes`` (default (256, 128)); ``unet`` takes ``width``
-            (default 32).
+            (default 32); ``deeplabv3`` and ``fcn`` take ``pretrained_backbone`` (default
+            False: from scratch; True fetches the ImageNet ResNet-50 weights and raises
+            ``RuntimeError`` when they cannot be fetched).
 
     An unknown name or option raises ``ValueError`` listing what is allowed.
     """
@@ -104,6 +114,6 @@ def create_model(
 
 
 __all__ = [
-    "MLP", "MODELS", "CifarCNN", "CifarResNet18", "DigitsCNN", "ModelInfo", "UNet", "available_models",
-    "count_parameters", "create_model", "model_defaults", "resnet18_cifar",
+    "MLP", "MODELS", "CifarCNN", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter", "UNet",
+    "available_models", "count_parameters", "create_model", "deeplabv3", "fcn", "model_defaults", "resnet18_cifar",
 ]

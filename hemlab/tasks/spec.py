@@ -270,11 +270,12 @@ class TaskSettings:
             raise ValueError(f"replay_per_class: expected a non-negative integer, got {self.replay_per_class!r}")
 
 
-_QUICK_TRAIN = TrainConfig(epochs=12, batch_size=64, optimizer="adamw", lr=3e-3, weight_decay=1e-4, schedule="cosine")
+_QUICK_TRAIN = TrainConfig(epochs=10, batch_size=64, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
+                           schedule="cosine")
 _PAPER_TRAIN = TrainConfig(epochs=200, batch_size=128, optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
                            schedule="step", milestones=(100, 150))
-_QUICK_CLASSIFIER = {"dataset": "digits", "model": "mlp", "train": _QUICK_TRAIN, "target_accuracy": 0.9,
-                     "margin_sweep": True}
+_QUICK_CLASSIFIER = {"dataset": "glyphs", "model": "mlp", "train": _QUICK_TRAIN, "target_accuracy": 0.8,
+                     "margin_sweep": True, "dataset_options": (("n_train", 8000),)}
 _PAPER_CLASSIFIER = {"dataset": "cifar10", "model": "resnet18", "train": _PAPER_TRAIN, "augment": True,
                      "target_accuracy": 0.9, "checkpoints": True}
 _CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "gaussian_blur", "contrast", "brightness",
@@ -283,16 +284,19 @@ _FAR_OOD = ("uniform_noise", "gaussian_blobs", "permuted_pixels")
 
 PRESETS: dict[str, dict[str, TaskSettings]] = {
     "quick": {
-        "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS),
-        "ood": TaskSettings(**_QUICK_CLASSIFIER, held_out_classes=(8, 9), far_ood=_FAR_OOD),
-        "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.025, 0.05, 0.1), attack_steps=10),
-        "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=20)},
-                                   shot_thresholds=(60, 10)),
-        "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=4)}, n_tasks=5),
+        "clean_corrupt": TaskSettings(**_QUICK_CLASSIFIER, corruptions=_CORRUPTIONS, severities=(1, 3, 5)),
+        "ood": TaskSettings(**_QUICK_CLASSIFIER, held_out_classes=(6, 7, 8, 9), far_ood=_FAR_OOD + ("letters",)),
+        "adversarial": TaskSettings(**_QUICK_CLASSIFIER, eps=(0.01, 0.02, 0.04), attack_steps=10,
+                                    attack_samples=1000),
+        "imbalanced": TaskSettings(**{**_QUICK_CLASSIFIER, "dataset_options": (("n_train", 32000),)},
+                                   shot_thresholds=(500, 100)),
+        "continual": TaskSettings(**{**_QUICK_CLASSIFIER, "train": replace(_QUICK_TRAIN, epochs=6)}, n_tasks=5,
+                                  replay_per_class=200),
         "segmentation": TaskSettings(dataset="shapes", model="unet",
-                                     train=replace(_QUICK_TRAIN, epochs=20, batch_size=8), target_accuracy=0.9,
-                                     model_options=(("width", 8),), dataset_options=(("n_images", 96),),
-                                     margin_sweep=True),
+                                     train=replace(_QUICK_TRAIN, epochs=15, batch_size=8, optimizer="adamw", lr=3e-3,
+                                                   weight_decay=1e-4),
+                                     target_accuracy=0.9, model_options=(("width", 8),),
+                                     dataset_options=(("n_images", 96), ("image_size", 24)), margin_sweep=True),
     },
     "paper": {
         "clean_corrupt": TaskSettings(**_PAPER_CLASSIFIER, corruptions=_CORRUPTIONS),
@@ -302,10 +306,10 @@ PRESETS: dict[str, dict[str, TaskSettings]] = {
         "imbalanced": TaskSettings(**_PAPER_CLASSIFIER, shot_thresholds=(100, 20)),
         "continual": TaskSettings(**{**_PAPER_CLASSIFIER, "train": replace(_PAPER_TRAIN, epochs=30, milestones=(20, 25))},
                                   n_tasks=5, replay_per_class=200),
-        "segmentation": TaskSettings(dataset="voc", model="unet",
+        "segmentation": TaskSettings(dataset="voc", model="deeplabv3",
                                      train=TrainConfig(epochs=100, batch_size=16, optimizer="sgd", lr=0.01, momentum=0.9,
                                                        weight_decay=1e-4, schedule="step", milestones=(60, 80)),
-                                     target_accuracy=0.8, checkpoints=True, model_options=(("width", 32),)),
+                                     target_accuracy=0.8, checkpoints=True),
     },
 }
 """The presets table: ``PRESETS[preset][task]``. ``quick`` runs on embedded data on a CPU

@@ -1,6 +1,7 @@
-"""Pictures: training curves, the anatomy of a loss (gradients per logit, loss curves,
-decision regions with margin bands), logit and margin distributions, one picture per task,
-the paper's summary figures, and the ipywidgets panels of the notebooks.
+"""Pictures: a grid of a dataset's images (with unknown classes and corruptions), training
+curves, the anatomy of a loss (gradients per logit, loss curves, decision regions with margin
+bands), logit and margin distributions, one picture per task, the paper's summary figures,
+and the ipywidgets panels of the notebooks.
 
 Every plot is a pure function of tables (pandas) and arrays (numpy or torch) that returns a
 matplotlib Figure; every loss keeps one colour across figures (:func:`loss_colors`, HEM in red).
@@ -22,6 +23,7 @@ from hemlab.viz.anatomy_widgets import LossAnatomyPanel, parse_logits
 from hemlab.viz.continual import plot_accuracy_matrices
 from hemlab.viz.curves import plot_training_curves
 from hemlab.viz.distributions import plot_logit_distributions, plot_margin_histograms
+from hemlab.viz.glyphs import plot_glyph_grid
 from hemlab.viz.imbalanced import plot_per_class_accuracy_vs_count
 from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
@@ -47,6 +49,7 @@ __all__ = [
     "plot_accuracy_vs_severity",
     "plot_critical_difference",
     "plot_decision_regions",
+    "plot_glyph_grid",
     "plot_logit_distributions",
     "plot_logit_gradients",
     "plot_margin_histograms",

@@ -160,10 +160,9 @@ def test_off_the_cpu_no_loss_reads_a_value_on_the_host(name, shape):
     assert loss.shape == () and logits.grad.shape == logits.shape
 
 
+@pytest.mark.cuda
 @pytest.mark.parametrize("name", NAMES)
 def test_a_cuda_step_does_not_synchronise(name, device):
-    if device.type != "cuda":
-        pytest.skip("needs HEMLAB_TEST_DEVICE=cuda")
     logits, target = inputs((16, 4, 3), device)
     criterion = build(name).to(device)
     criterion(logits, target).backward()
