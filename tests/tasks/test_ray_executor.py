@@ -155,8 +155,11 @@ def test_ray_workers_import_the_plugin_a_job_names(ray_instance, tmp_path, monke
     sys.path.insert(0, str(Path(__file__).parent))
     from plugin_source import TINY, imported_plugin
 
+    from hemlab.tasks import task_settings
+
     with imported_plugin(tmp_path / "plugins", "ray_plugin_losses", "sqray", monkeypatch):
-        specs = [RunSpec("clean_corrupt", "digits", "mlp", "sqray", seed=0, overrides=TINY)]
+        settings = task_settings("quick", "clean_corrupt")
+        specs = [RunSpec("clean_corrupt", settings.dataset, settings.model, "sqray", seed=0, overrides=TINY)]
         store = ResultStore(tmp_path / "results")
         report = execute(specs, store, executor="ray", progress=False)
         assert not report.failed, [failure.error for failure in report.failed]
