@@ -2,8 +2,9 @@
 
 Spratling & Schuett, "A margin-based replacement for cross-entropy loss" (arXiv 2501.12191).
 
-Importing ``hemlab`` is cheap: ``hemlab.losses`` (and torch) load on first use, so
-``hemlab --version`` answers at once.
+``hemlab.losses``, ``is_quick_mode`` and ``resolve_device`` load on first use, so that
+importing ``hemlab`` (the command line starts so) does not wait for torch: ``hemlab
+--version`` answers at once, and the CLI handles Ctrl-C before the heavy imports begin.
 """
 from __future__ import annotations
 
@@ -13,13 +14,10 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = ["losses", "is_quick_mode", "resolve_device", "__version__"]
 
-_LAZY = {"losses": ("hemlab.losses", None), "is_quick_mode": ("hemlab.runtime", "is_quick_mode"),
-         "resolve_device": ("hemlab.runtime", "resolve_device")}
-
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hemlab' has no attribute {name!r}")
-    module_name, attribute = _LAZY[name]
-    module = importlib.import_module(module_name)
-    return module if attribute is None else getattr(module, attribute)
+    if name == "losses":
+        return importlib.import_module("hemlab.losses")
+    if name in ("is_quick_mode", "resolve_device"):
+        return getattr(importlib.import_module("hemlab.runtime"), name)
+    raise AttributeError(f"module 'hemlab' has no attribute {name!r}")

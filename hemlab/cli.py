@@ -14,20 +14,29 @@ plug-ins of the entry-point group ``hemlab.losses`` load by themselves), and the
 Results go to ``<out>/<preset>/`` (default ``out``: ``$HEMLAB_RESULTS`` or ``results/``); a
 re-run reuses the runs stored there with the same settings. Bad arguments end in one line
 on stderr and exit status 2, before any run starts; failed runs are listed and give exit
-status 1. Only what a command needs is imported, when it needs it: ``--help`` and
-``--version`` import neither torch nor pandas.
+status 1, and so does a results folder that cannot be written (one line). Ctrl-C stops the
+workers, says how many runs are stored and exits with status 130; a second Ctrl-C exits at
+once. Warnings (a damaged run record, set aside and run again) are one line each. Only what
+a command needs is imported, when it needs it: ``--help`` and ``--version`` import neither
+torch nor pandas.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
 import sys
+import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from hemlab import __version__
 from hemlab.tasks.names import DEFAULT_SEEDS, EXECUTOR_NAMES, PRESET_NAMES, TASK_NAMES
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and the task layer load inside main(), after Ctrl-C is handled
     import pandas as pd
 
 
@@ -145,7 +154,7 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     # Imported after the fast checks above: the runners and torchvision take seconds to import.
     from hemlab.data import DatasetUnavailableError
     from hemlab.runtime import configure_threads, resolve_device, results_root
-    from hemlab.tasks import plan, sweep
+    from hemlab.tasks import SweepInterrupted, plan, sweep
 
     try:
         resolve_device(args.device)
@@ -164,6 +173,9 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                      device=args.device, progress=not args.quiet, **options)
     except (ImportError, ValueError, DatasetUnavailableError) as error:
         raise UsageError(str(error)) from error
+    except SweepInterrupted as interrupt:
+        raise KeyboardInterrupt(f"interrupted: {len(interrupt.report.stored)} runs stored in "
+                                f"{out_root / preset}; run the same command again to resume") from None
 
 
 def _print_timing(report) -> None:
@@ -191,7 +203,8 @@ def _run(args: argparse.Namespace) -> int:
     if table.empty:
         return 1
     summary = summarize(table)
-    save_table(summary, out_dir / f"{args.task}_summary.csv")
+    with results.store.writing(results.preset):
+        save_table(summary, out_dir / f"{args.task}_summary.csv")
     head = headlines(results.preset)[args.task]
     shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
     print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
@@ -229,11 +242,12 @@ def _paper(args: argparse.Namespace) -> int:
     timing = _measure_timing(args, results.preset, out_dir)
     claims = verdicts(table, results.preset, timing=timing,
                       items=lambda task, run_id: results.store.items(results.preset, task, run_id))
-    written = write_report(out_dir, table, summary, claims)
     ranking = loss_ranks(summary, results.preset)
     ranks = ranking["ranks"].T.assign(average_rank=ranking["average"]).sort_values("average_rank")
-    written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
-    written += save_paper_figures(summary, results.preset, out_dir)
+    with results.store.writing(results.preset):
+        written = write_report(out_dir, table, summary, claims)
+        written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
+        written += save_paper_figures(summary, results.preset, out_dir)
     print("\nheadline metric per task and loss (mean ± std over seeds)")
     print(headline_table(summary, results.preset).to_string())
     print(f"\naverage rank over the task headlines (critical difference {ranking['critical_difference']:.2f}, "
@@ -393,19 +407,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"hemlab: warning: {message}", file=sys.stderr)
+
+
+def _exit_now(signum, frame) -> NoReturn:
+    """The second Ctrl-C: kill the worker processes and exit with status 130 at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for child in multiprocessing.active_children():
+        child.kill()
+    os.write(2, b"interrupted again: stopped at once; run the same command again to resume\n")
+    raise SystemExit(130)
+
+
+def _first_interrupt(signum, frame) -> NoReturn:
+    signal.signal(signal.SIGINT, _exit_now)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """Meanwhile the first Ctrl-C raises ``KeyboardInterrupt`` (the sweep stops its workers
+    and says what is stored) and a second one kills the workers and exits at once. An
+    ignored SIGINT (a background job) stays ignored, and only the main thread handles signals."""
+    if (signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    signal.signal(signal.SIGINT, _first_interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) in (_first_interrupt, _exit_now):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)       # --help and --version end here, before any heavy import
     if args.command is None:
         parser.print_help()
         return 0
+    from hemlab.tasks.store import StoreWriteError
+
     try:
-        _load_plugins(args)
-        return args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            _load_plugins(args)
+            return args.handler(args)
     except UsageError as error:
         print(f"hemlab: error: {error}", file=sys.stderr)
         return 2
+    except StoreWriteError as error:
+        print(f"hemlab: error: {error}", file=sys.stderr)
+        return 1
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    with _interrupts():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as interrupt:
+            print(str(interrupt) or "interrupted", file=sys.stderr)
+            return 130
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -28,8 +28,9 @@ from typing import Any
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.tasks.claims": ("EVERY_OTHER",),
-    "hemlab.tasks.execute": ("EXECUTORS", "THREADS_PER_RUN", "ExecutionReport", "Job", "RunFailure", "execute",
-                             "get_executor", "local_executor", "process_executor", "run_job"),
+    "hemlab.tasks.execute": ("EXECUTORS", "THREADS_PER_RUN", "ExecutionReport", "Job", "RunFailure",
+                             "SweepInterrupted", "execute", "get_executor", "local_executor", "process_executor",
+                             "run_job"),
     "hemlab.tasks.fit": ("RunContext",),
     "hemlab.tasks.names": ("EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES"),
     "hemlab.tasks.overrides": ("load_config", "parse_assignments", "resolve_settings", "task_overrides"),
@@ -43,7 +44,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                           "task_settings", "with_settings"),
     "hemlab.tasks.stats": ("CLAIMS", "Claim", "Headline", "headline_table", "headlines", "metric_table", "summarize",
                            "verdicts"),
-    "hemlab.tasks.store": ("ResultStore",),
+    "hemlab.tasks.store": ("DamagedRunWarning", "ResultStore", "RunNotStored", "StoreWriteError"),
     "hemlab.tasks.sweep": ("Sweep", "sweep"),
     "hemlab.tasks.timing": ("measure_training_time",),
 }

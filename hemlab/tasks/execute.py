@@ -20,17 +20,25 @@ A job carries the plug-in modules its loss needs (``Job.plugins``); :func:`run_j
 imports them first, so a registered loss runs on every executor. A loss defined in
 ``__main__`` (a notebook cell) runs only with ``local``: :func:`execute` refuses it for the
 other executors before any run starts.
+
+Interrupts: Ctrl-C (``KeyboardInterrupt``) stops the executor, which stops its workers
+(the ``processes`` pool's workers ignore SIGINT, are terminated by the driver, and exit by
+themselves if the driver dies), and :func:`execute` raises :class:`SweepInterrupted` with
+what was stored so far.
 """
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.util
 import os
+import signal
+import threading
 import time
 import traceback
-from contextlib import closing
+from contextlib import closing, contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 import torch
@@ -46,6 +54,8 @@ from hemlab.tasks.store import ResultStore
 THREADS_PER_RUN = 1
 """Torch CPU threads per run. One thread keeps runs bit-identical across executors and
 lets a pool use every core; the models of the quick preset are too small to gain from more."""
+STOP_GRACE_SECONDS = 5.0
+"""How long a stopped pool's workers get to exit on SIGTERM before they are killed."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +103,62 @@ def local_executor(jobs: Sequence[Job], *, workers: int = 1,
         yield job, run_function(job)
 
 
+def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(1)
+
+
+def _exit_on_sigterm(signum: int, frame) -> None:
+    """Stopped by the driver: release what this process registered (the semaphores of its
+    progress-bar lock, which the resource tracker would otherwise report) and exit."""
+    multiprocessing.util._run_finalizers(0)
+    os._exit(128 + signum)
+
+
 def _worker_start() -> None:
+    """A pool worker runs on ``THREADS_PER_RUN`` threads, ignores Ctrl-C (the driver stops
+    the pool), exits cleanly on SIGTERM (unless that is ignored) and exits when the driver
+    process dies, even by SIGKILL."""
     torch.set_num_threads(THREADS_PER_RUN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT meanwhile (in the main thread), so processes started now inherit the
+    ignored signal from their first instruction: a Ctrl-C that reaches the whole process
+    group then stops only the driver, which stops the pool."""
+    handler = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the runs not started and stop the workers: SIGTERM, then SIGKILL for those
+    still alive after ``STOP_GRACE_SECONDS``."""
+    processes = list((pool._processes or {}).values())  # copied: shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def process_executor(jobs: Sequence[Job], *, workers: int = 0,
@@ -102,25 +166,31 @@ def process_executor(jobs: Sequence[Job], *, workers: int = 0,
     """Run ``jobs`` in a pool of ``workers`` spawned processes (0: one per CPU core).
 
     A worker that dies takes its run down with it; that run, and any the broken pool can
-    no longer start, come back as failures and the others still finish.
+    no longer start, come back as failures and the others still finish. Closing the
+    iterator early (or an interrupt) stops the workers, runs in flight included.
     """
     workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs))), mp_context=get_context("spawn"),
-                             initializer=_worker_start) as pool:
-        futures = {pool.submit(run_function, job): job for job in jobs}
+    pool = ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs))),
+                               mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+    finished = False
+    try:
+        with _sigint_ignored():  # the workers start during submit
+            futures = {pool.submit(run_function, job): job for job in jobs}
         pending = set(futures)
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = futures[future]
-                    try:
-                        yield job, future.result()
-                    except BrokenProcessPool as error:
-                        yield job, RunFailure(job.spec, f"worker process died: {error}", "")
-        finally:
-            for future in pending:
-                future.cancel()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = futures[future]
+                try:
+                    yield job, future.result()
+                except BrokenProcessPool as error:
+                    yield job, RunFailure(job.spec, f"worker process died: {error}", "")
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop_pool(pool)
 
 
 def _load_ray_executor() -> Executor:
@@ -158,6 +228,19 @@ class ExecutionReport:
     wall_seconds: float = 0.0
     task_seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def stored(self) -> list[RunSpec]:
+        """The runs of the sweep now in the store: skipped (already there) and ran."""
+        return [*self.skipped, *self.ran]
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """:func:`execute` was interrupted (Ctrl-C); ``report`` says what was stored by then."""
+
+    def __init__(self, report: ExecutionReport) -> None:
+        super().__init__(f"interrupted with {len(report.stored)} runs stored")
+        self.report = report
+
 
 def _unique(specs: Iterable[RunSpec]) -> list[RunSpec]:
     return list(dict.fromkeys(specs))
@@ -172,16 +255,29 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     the rest go on; nothing of a failed run is stored, so the next call retries it.
     ``ValueError`` before any run when a loss is defined where the executor's workers
     cannot import it (``__main__``, with any executor but ``local``).
+
+    First the temporary files of dead writers are removed, every run is checked (damaged
+    ones are reported, set aside and run again) and, if anything is to run, the folder is
+    checked to be writable (:class:`~hemlab.tasks.store.StoreWriteError` before any run).
+    Ctrl-C stops the executor and raises :class:`SweepInterrupted`; a folder that stops
+    being writable (a full disk) stops the sweep with ``StoreWriteError``. The runs stored
+    by then stay; calling again runs only what is missing.
     """
     started = time.perf_counter()
     specs = _unique(specs)
-    report = ExecutionReport(skipped=[spec for spec in specs if store.has(spec)])
-    pending = [spec for spec in specs if not store.has(spec)]
-    plugins = plugin_sources((spec.loss for spec in pending), executor=executor)
-    jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]
-    bar = tqdm(total=len(specs), initial=len(report.skipped), desc="runs", unit="run", disable=not progress,
-               dynamic_ncols=True)
+    report = ExecutionReport()
+    bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
     try:
+        for preset in dict.fromkeys(spec.preset for spec in specs):
+            store.remove_stale_temporaries(preset)
+        pending = []
+        for spec in specs:
+            (report.skipped if store.has(spec) else pending).append(spec)
+        bar.update(len(report.skipped))
+        plugins = plugin_sources((spec.loss for spec in pending), executor=executor)
+        for preset in dict.fromkeys(spec.preset for spec in pending):
+            store.check_writable(preset)
+        jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]
         with closing(get_executor(executor)(jobs, workers=workers, **executor_options)) as outcomes:
             for job, outcome in outcomes:
                 spec = job.spec
@@ -194,8 +290,9 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
                     report.task_seconds[spec.task] = report.task_seconds.get(spec.task, 0.0) + outcome.seconds
                 bar.set_postfix_str(f"{spec.task} {spec.loss_label} seed {spec.seed}")
                 bar.update(1)
+    except KeyboardInterrupt:
+        raise SweepInterrupted(report) from None
     finally:
         bar.close()
         report.wall_seconds = time.perf_counter() - started
     return report
-

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from hemlab.tasks import Job, RunResult
 
@@ -77,4 +78,16 @@ def exit_on_failing_seeds(job: Job) -> RunResult:
     attempt = _count_attempt(job)
     if job.spec.seed == FAILING_SEED or (job.spec.seed == RECOVERING_SEED and attempt == 1):
         os._exit(3)
+    return fake_run(job)
+
+
+def stall(job: Job) -> RunResult:
+    """Mark that ``job`` started (``<run_id>.started`` in its ``checkpoint_dir``), then
+    sleep for a minute behind a (hidden) progress bar, as training does: a run still in
+    flight when its driver stops or dies."""
+    folder = Path(job.checkpoint_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{job.spec.run_id}.started").touch()
+    for _ in tqdm(range(60), disable=True):
+        time.sleep(1)
     return fake_run(job)
