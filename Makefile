@@ -1,4 +1,4 @@
-# The README's two commands:  `make demo`  and  `make test`.
+# The README's two commands:  `make demo`  and  `make test`; `make docs` builds the site.
 # Each creates .venv from requirements-lock.txt when it is missing or stale.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hemlab-installed
 RESULTS ?= $(CURDIR)/results
 
-.PHONY: setup browser demo test test-fast lab bench clean
+.PHONY: setup browser demo docs screenshots test test-fast lab bench clean
 
 $(STAMP): requirements-lock.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,29 @@ browser:
 		|| echo "could not install chromium: the browser tests will skip"; \
 	fi
 
-# The quick paper sweep first (the main job, end to end; runs already in $(RESULTS) are
-# reused), then the test suite and every notebook, which read their runs from that store.
-# One OpenMP thread per process: notebook kernels share the CPU with pytest, and two spinning
-# threads per process on a small machine run many times slower.
-test: setup browser
+# The documentation site, offline, into site/: the quick sweep (runs already in $(RESULTS) are
+# reused), then docs/site/build.py executes every notebook against it (DOCS_JOBS kernels at
+# once; a failing cell stops the build), renders the pages with warnings as errors and checks
+# every internal link, anchor and notebook figure. DOCS_FLAGS passes options, e.g. --executed DIR.
+DOCS_JOBS ?= 2
+docs: setup
 	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet
-	HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) OMP_NUM_THREADS=1 $(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax
+	HEMLAB_RESULTS=$(RESULTS) OMP_NUM_THREADS=1 $(PY) docs/site/build.py --jobs $(DOCS_JOBS) $(DOCS_FLAGS)
+
+# The README's screenshots (docs/screenshot_*.png), renewed by the browser tests that take them.
+# Only this target writes them; in `make test` the same tests write to a temporary folder.
+screenshots: setup browser
+	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet
+	HEMLAB_SCREENSHOTS=$(CURDIR)/docs HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) OMP_NUM_THREADS=1 \
+		$(PY) -m pytest tests/browser/test_loss_anatomy.py tests/browser/test_task_notebook.py -q
+
+# `make docs` first: the quick sweep (the main job, end to end), then every notebook, executed
+# once for the site (that run is the notebooks' test: an error in any cell fails it), then the
+# test suite, whose tests/site and browser tests read the site just built. One OpenMP thread
+# per process: notebook kernels share the CPU, and two spinning threads per process on a small
+# machine run many times slower.
+test: docs browser
+	HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) HEMLAB_SITE=$(CURDIR)/site OMP_NUM_THREADS=1 $(PY) -m pytest tests
 
 test-fast: setup
 	HEMLAB_QUICK=1 $(PY) -m pytest tests -x -q
@@ -45,4 +61,4 @@ bench: setup
 	$(PY) benchmarks/loss_speed.py
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site build/docs .pytest_cache

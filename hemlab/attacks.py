@@ -5,7 +5,8 @@ its saturated logits give the CE gradient little to work with (gradient masking)
 the CW margin and DLR losses too and count a sample as robust only if it survives every attack
 (:func:`worst_case`, :func:`robust_accuracy`).
 
-References:
+References of the attacks and their losses:
+
 - Goodfellow et al. 2015, "Explaining and harnessing adversarial examples" (FGSM);
 - Madry et al. 2018, "Towards deep learning models resistant to adversarial attacks" (PGD,
   step size ``2.5 * eps / steps``);

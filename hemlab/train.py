@@ -1,5 +1,7 @@
 """One training loop for any model, any loss and any data; read it top to bottom.
 
+In short::
+
     history = train(model, loss, train_set, epochs=20, eval_data=test_set, lr=0.1,
                     schedule="step", checkpoint="results/run.pt")
     config = TrainConfig(epochs=20, lr=0.1, schedule="step")       # the same, as one value

@@ -5,15 +5,22 @@ set ``cuda`` on a GPU machine) and ``HEMLAB_TEST_DTYPE`` the dtype of the loss r
 tests (default ``float64``). Tests marked ``cuda`` check what only a GPU can show (autocast,
 synchronisation); they run with ``HEMLAB_TEST_DEVICE=cuda`` and are skipped otherwise.
 Tests are seeded and run in quick mode on one CPU thread.
+The documentation site's tests read the site ``make docs`` built: ``$HEMLAB_SITE`` (``make
+test`` sets it, and then a missing site fails them) or ``site/`` (skipped when not built).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
 
 os.environ.setdefault("HEMLAB_QUICK", "1")
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _test_device() -> torch.device:
@@ -62,3 +69,25 @@ def _seeded_single_thread():
     torch.manual_seed(0)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def site_build() -> ModuleType:
+    """``docs/site/build.py``, the site builder, imported as a module."""
+    spec = importlib.util.spec_from_file_location("hemlab_site_build", PROJECT / "docs" / "site" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """The site built by ``make docs``: ``$HEMLAB_SITE``, else ``site/`` (skip when absent)."""
+    chosen = os.environ.get("HEMLAB_SITE")
+    site = Path(chosen) if chosen else PROJECT / "site"
+    if not (site / "index.html").exists():
+        if chosen:
+            pytest.fail(f"HEMLAB_SITE={chosen} holds no built site (run make docs)")
+        pytest.skip("no built site in site/: run make docs")
+    return site

@@ -15,7 +15,7 @@ def expected_calibration_error(logits: torch.Tensor, targets: torch.Tensor, n_bi
 
     With confidence ``conf_i = max_j softmax(z_i)_j`` and prediction ``argmax_j z_ij``, the interval
     ``(0, 1]`` is cut into ``n_bins`` equal-width bins ``B_b = ((b-1)/n_bins, b/n_bins]``, closed
-    on the right (a confidence of exactly ``b/n_bins`` falls in bin ``b``, as in Guo et al.), and
+    on the right (a confidence of exactly ``b/n_bins`` falls in bin ``b``, as in Guo et al.), and::
 
         ECE = sum_b |B_b| / N * |acc(B_b) - conf(B_b)|,
 

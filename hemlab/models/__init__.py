@@ -1,17 +1,17 @@
 """Named models: ``create_model(name, num_classes, in_channels=None, *, seed=None, **options)``.
 
-=============  ================  ===============  ==============================================
-name           default input     output           made for
-=============  ================  ===============  ==============================================
-``mlp``        1 x 8 x 8         ``(N, K)``       digits (8x8); 2-D toy points with
-                                                  ``in_channels=2, image_size=1``
-``digits_cnn`` 1 x 8 x 8         ``(N, K)``       digits
-``cifar_cnn``  3 x 32 x 32       ``(N, K)``       32x32 images (CIFAR, SVHN), quick experiments
-``resnet18``   3 x 32 x 32       ``(N, K)``       32x32 images, torchvision ResNet-18 with the CIFAR stem
-``unet``       3 x H x W         ``(N, K, H, W)`` segmentation (shapes, VOC)
-``deeplabv3``  3 x H x W         ``(N, K, H, W)`` segmentation (VOC), torchvision DeepLabV3, ResNet-50
-``fcn``        3 x H x W         ``(N, K, H, W)`` segmentation (VOC), torchvision FCN, ResNet-50
-=============  ================  ===============  ==============================================
+==============  ================  =================  ==============================================
+name            default input     output             made for
+==============  ================  =================  ==============================================
+``mlp``         1 x 8 x 8         ``(N, K)``         digits (8x8); 2-D toy points with
+                                                     ``in_channels=2, image_size=1``
+``digits_cnn``  1 x 8 x 8         ``(N, K)``         digits
+``cifar_cnn``   3 x 32 x 32       ``(N, K)``         32x32 images (CIFAR, SVHN), quick experiments
+``resnet18``    3 x 32 x 32       ``(N, K)``         32x32 images, torchvision ResNet-18 with the CIFAR stem
+``unet``        3 x H x W         ``(N, K, H, W)``   segmentation (shapes, VOC)
+``deeplabv3``   3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision DeepLabV3, ResNet-50
+``fcn``         3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision FCN, ResNet-50
+==============  ================  =================  ==============================================
 
 Each model defaults to the input its name promises (``in_channels`` and, for the MLP,
 ``image_size``), read from its builder's signature (:func:`model_defaults`), and checks

@@ -59,9 +59,11 @@ class Fit:
 
 
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
-    """``(train, test)`` of ``spec.dataset`` with the preset's dataset options, split by
-    :func:`split_seed`."""
-    return load_dataset(spec.dataset, seed=split_seed(spec), **dict(settings.dataset_options))
+    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with the preset's
+    dataset options when ``spec.dataset`` is the preset's dataset (another dataset, e.g.
+    ``hemlab run --dataset digits``, gets its own defaults)."""
+    options = dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
+    return load_dataset(spec.dataset, seed=split_seed(spec), **options)
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:

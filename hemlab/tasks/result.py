@@ -44,8 +44,9 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({"ece", "fpr95", "forgetting", "trai
 METRIC_RANGES: dict[str, tuple[float, float]] = {
     **{metric: (0.0, 1.0) for metric in ("accuracy", "ece", "auroc", "fpr95", "aupr_in", "aupr_out",
                                          "balanced_accuracy", "many_shot", "medium_shot", "few_shot",
-                                         "average_accuracy", "forgetting", "miou", "pixel_accuracy")},
-    "bwt": (-1.0, 1.0), "train_seconds": (0.0, float("inf")), "epochs_to_target": (1.0, float("inf")),
+                                         "average_accuracy", "miou", "pixel_accuracy")},
+    "forgetting": (-1.0, 1.0), "bwt": (-1.0, 1.0), "train_seconds": (0.0, float("inf")),
+    "epochs_to_target": (1.0, float("inf")),
 }
 """The range of possible values of each metric: intervals are clipped to it."""
 TIMING_METRICS: frozenset[str] = frozenset({"train_seconds"})

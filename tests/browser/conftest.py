@@ -5,6 +5,8 @@ port, with a random token and a temporary root holding a copy of ``notebooks/``;
 stopped (its whole process group) at the end, pass or fail. ``open_notebook(name)`` opens a
 notebook in a fresh browser page. Chromium comes from the system (``/usr/bin/chromium``;
 ``make test`` installs Debian's package when it can); without it these tests skip.
+``screenshot_dir`` is where the tests put their screenshots: a temporary folder, or
+``$HEMLAB_SCREENSHOTS`` (``make screenshots`` points it at ``docs/`` to renew the README's).
 """
 from __future__ import annotations
 
@@ -93,6 +95,15 @@ def chromium() -> Path:
         pytest.skip(f"browser tests: no Chromium at {CHROMIUM} (run `make test` as root, or apt-get install chromium)")
     pytest.importorskip("playwright", reason="browser tests: the playwright package is not installed")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """``$HEMLAB_SCREENSHOTS`` when set, else a temporary folder: tests never rewrite tracked files."""
+    chosen = os.environ.get("HEMLAB_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,16 @@
 """01_loss_anatomy in a real JupyterLab: every cell runs, and the margin slider redraws.
 
-Also writes ``docs/screenshot_loss_anatomy.png``, the README's picture of the panel.
+Its screenshot of the panel goes to ``screenshot_dir``: a temporary folder, or ``docs/`` under
+``make screenshots``, which renews the README's ``docs/screenshot_loss_anatomy.png``.
 """
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
 import pytest
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot_loss_anatomy.png"
+SCREENSHOT = "screenshot_loss_anatomy.png"
 # SHA-256 of the bytes behind an <img>'s src (the Image widget serves its PNG as a blob URL)
 IMAGE_DIGEST_JS = """async (image) => {
     const bytes = await (await fetch(image.src)).arrayBuffer();
@@ -26,7 +25,7 @@ def _panel_state(panel) -> tuple[str, str]:
     return panel.locator(".widget-html").first.inner_text(), image.evaluate(IMAGE_DIGEST_JS)
 
 
-def test_loss_anatomy_runs_and_its_margin_slider_redraws(open_notebook, run_all_cells):
+def test_loss_anatomy_runs_and_its_margin_slider_redraws(open_notebook, run_all_cells, screenshot_dir):
     page = open_notebook("01_loss_anatomy.ipynb")
     errors = run_all_cells(page)
     assert errors == [], "cells failed in the browser:\n" + "\n".join(errors)
@@ -36,7 +35,7 @@ def test_loss_anatomy_runs_and_its_margin_slider_redraws(open_notebook, run_all_
     panel.scroll_into_view_if_needed()
     readout, figure = _panel_state(panel)
     assert "margin 1" in readout and "loss =" in readout
-    panel.screenshot(path=str(SCREENSHOT))
+    panel.screenshot(path=str(screenshot_dir / SCREENSHOT))
 
     handle = panel.locator(".widget-slider .noUi-handle").first
     handle.focus()

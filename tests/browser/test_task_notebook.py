@@ -1,20 +1,19 @@
 """04_adversarial_robustness in a real JupyterLab: every cell runs, the results table and the
 figures render. Reads the quick sweep from the results folder (``make test`` fills it first).
 
-Also writes ``docs/screenshot_adversarial.png``, the README's picture of a task notebook.
+Its screenshot of a task notebook goes to ``screenshot_dir``: a temporary folder, or ``docs/`` under
+``make screenshots``, which renews the README's ``docs/screenshot_adversarial.png``.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot_adversarial.png"
+SCREENSHOT = "screenshot_adversarial.png"
 
 
-def test_adversarial_notebook_shows_its_table_and_figures(open_notebook, run_all_cells):
+def test_adversarial_notebook_shows_its_table_and_figures(open_notebook, run_all_cells, screenshot_dir):
     page = open_notebook("04_adversarial_robustness.ipynb")
     errors = run_all_cells(page, timeout_s=400)
     assert errors == [], "cells failed in the browser:\n" + "\n".join(errors)
@@ -32,4 +31,4 @@ def test_adversarial_notebook_shows_its_table_and_figures(open_notebook, run_all
 
     figure = images.nth(0)
     figure.scroll_into_view_if_needed()
-    figure.screenshot(path=str(SCREENSHOT))
+    figure.screenshot(path=str(screenshot_dir / SCREENSHOT))

@@ -10,7 +10,8 @@ import pytest
 from hemlab.tasks import METRICS, TIMING_METRICS, run, task_losses, task_settings, with_settings
 
 BOUNDED = {"accuracy", "ece", "auroc", "fpr95", "aupr_in", "aupr_out", "balanced_accuracy", "many_shot",
-           "medium_shot", "few_shot", "average_accuracy", "forgetting", "miou", "pixel_accuracy"}
+           "medium_shot", "few_shot", "average_accuracy", "miou", "pixel_accuracy"}
+# forgetting and bwt lie in [-1, 1]: with replay an earlier task can end better than it was
 
 
 def _rows(result) -> pd.DataFrame:
@@ -45,7 +46,7 @@ def test_clean_corrupt_rows_cover_every_corruption_and_severity(tiny, spec_for):
     mean = rows.query("condition == 'corrupted' and metric == 'accuracy'")["value"].item()
     assert mean == pytest.approx(corrupted["value"].mean())
     clean = rows.query("condition == 'clean' and metric == 'accuracy'")["value"].item()
-    assert clean > 0.8
+    assert clean > 0.3   # ten classes: chance is 0.1
     assert result.artifacts["logits"].dtype == np.float16 and result.artifacts["logits"].shape[1] == 10
     assert len(result.artifacts["targets"]) == len(result.artifacts["logits"]) <= task_settings(
         "quick", "clean_corrupt").logits_cap
@@ -60,9 +61,10 @@ def test_ood_rows_have_every_set_and_score(tiny, spec_for):
     measured = rows[rows["condition"].str.startswith("ood_set=")]
     assert set(measured["condition"]) == expected
     assert set(measured["metric"]) == {"auroc", "fpr95", "aupr_in", "aupr_out"}
-    assert result.artifacts["logits"].shape[1] == 8
+    known = 10 - len(settings.held_out_classes)
+    assert result.artifacts["logits"].shape[1] == known
     for name in sets:
-        assert result.artifacts[f"ood_logits_{name}"].shape[1] == 8
+        assert result.artifacts[f"ood_logits_{name}"].shape[1] == known
     far = measured.query("condition == 'ood_set=uniform_noise;score=maxlogit' and metric == 'auroc'")["value"].item()
     assert far > 0.5
 
@@ -75,7 +77,7 @@ def test_adversarial_accuracy_falls_with_eps_and_worst_case_is_the_floor(tiny, s
     assert set(attacked["attack"]) == {"fgsm", "pgd-ce", "pgd-margin", "pgd-dlr", "worst_case"}
     by_eps = attacked.pivot(index="eps", columns="attack", values="value")
     assert (by_eps["worst_case"] <= by_eps.drop(columns="worst_case").min(axis=1) + 1e-12).all()
-    assert by_eps.loc["0.1", "worst_case"] <= by_eps.loc["0.05", "worst_case"]
+    assert by_eps.loc["0.04", "worst_case"] <= by_eps.loc["0.02", "worst_case"]
 
 
 def test_imbalanced_rows_per_ratio_and_la_gets_the_class_counts(tiny, spec_for):

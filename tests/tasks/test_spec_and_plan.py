@@ -67,8 +67,9 @@ def test_plan_runs_dice_only_in_segmentation_and_adds_the_margin_sweep():
     specs = plan("quick", seeds=2)
     assert "dice" not in task_losses("ood") and "dice" in task_losses("segmentation")
     by_task = {task: [spec for spec in specs if spec.task == task] for task in TASK_NAMES}
-    assert len(by_task["segmentation"]) == 7 * 2
-    assert len(by_task["ood"]) == 6 * 2
+    sweep = len(MARGIN_SWEEP) - 1   # every quick task sweeps HEM's margin (1 is plain hem)
+    assert len(by_task["segmentation"]) == (7 + sweep) * 2
+    assert len(by_task["ood"]) == (6 + sweep) * 2
     swept = {spec.loss_label for spec in by_task["adversarial"] if spec.loss == "hem"}
     assert swept == {"hem"} | {f"hem:margin={margin:g}" for margin in MARGIN_SWEEP if margin != 1.0}
     assert len(specs) == len(set(specs))

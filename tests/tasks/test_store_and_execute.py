@@ -14,7 +14,7 @@ from hemlab.tasks import (
 )
 
 execute_module = importlib.import_module("hemlab.tasks.execute")
-SMALL_SWEEP = {"tasks": ["continual"], "losses": ["ce", "hem"], "seeds": 2}
+SMALL_SWEEP = {"tasks": ["continual"], "losses": ["ce", "hem"], "seeds": 2, "margin_sweep": False}
 
 
 @pytest.fixture

@@ -1,0 +1,123 @@
+"""The documentation site: the builder's helpers on small inputs, and the site ``make docs`` built.
+
+The checker is proven on a two-page site it must reject (a broken anchor, a script from a
+CDN, a notebook page short of a figure); the built site must pass it, hold every notebook,
+API module and guide page, and show every figure its notebooks drew.
+"""
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+MODULES = ("losses", "data", "models", "train", "inference", "metrics", "attacks", "tasks", "viz")
+
+
+def test_markdown_table_renders_whatever_columns_exist(site_build):
+    frame = pd.DataFrame({"claim": ["1", "2b"], "a new column": ["x | y", ""], "diff": ["0.008888888888888946", "nan"],
+                          "n": ["3", "2.0"], "verdict": ["supported", "inconclusive"]})
+    table = site_build.markdown_table(frame).splitlines()
+    assert table[0] == "| claim | a new column | diff | n | verdict |"
+    assert table[1] == "|---|---|---|---|---|"
+    assert table[2] == "| 1 | x \\| y | 0.008889 | 3 | supported |"
+    assert table[3] == "| 2b |  |  | 2 | inconclusive |"
+    assert len(table) == 4
+
+
+def test_guide_links_to_repository_files_point_to_github(site_build, tmp_path):
+    page = PROJECT / "docs" / "tasks.md"
+    rewrite = lambda text: site_build.re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)",
+                                              lambda m: site_build._link_outside_site(m, page), text)
+    assert rewrite("[spec](../hemlab/tasks/spec.py#L3)") == \
+        f"[spec]({site_build.REPO_URL}/blob/main/hemlab/tasks/spec.py#L3)"
+    assert rewrite("[paper](paper.md#the-losses)") == "[paper](paper.md#the-losses)"
+    assert rewrite("[web](https://example.org/a.md)") == "[web](https://example.org/a.md)"
+
+
+def _tiny_site(root: Path, image_count: int) -> Path:
+    (root / "notebooks").mkdir(parents=True)
+    (root / "_images").mkdir()
+    (root / "_images" / "a.png").write_bytes(b"png")
+    images = "".join('<img src="../_images/a.png">' for _ in range(image_count))
+    (root / "index.html").write_text('<h1 id="top">x</h1><a href="notebooks/nb.html#figures">nb</a>')
+    (root / "notebooks" / "nb.html").write_text(f'<h2 id="figures">f</h2>{images}<a href="../index.html#top">up</a>')
+    return root
+
+
+def test_check_site_accepts_a_sound_site(site_build, tmp_path):
+    assert site_build.check_site(_tiny_site(tmp_path, 2), {"nb": 2}) == []
+
+
+def test_check_site_finds_broken_anchors_remote_scripts_and_missing_figures(site_build, tmp_path):
+    site = _tiny_site(tmp_path, 1)
+    (site / "index.html").write_text('<script src="https://cdn.example.org/x.js"></script>'
+                                     '<a href="notebooks/nb.html#nowhere">nb</a><a href="gone.html">x</a>')
+    problems = "\n".join(site_build.check_site(site, {"nb": 2}))
+    assert "loads https://cdn.example.org/x.js from another host" in problems
+    assert "notebooks/nb.html#nowhere points to a missing anchor" in problems
+    assert "gone.html points to a missing file" in problems
+    assert "notebooks/nb.html: 1 images, the notebook has 2 image outputs" in problems
+
+
+def test_notebook_image_counts_count_image_outputs(site_build, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": "AA==", "text/plain": "<Figure>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="hi")])])
+    nbformat.write(notebook, tmp_path / "demo.ipynb")
+    assert site_build.notebook_image_counts(tmp_path) == {"demo": 1}
+
+
+def test_bad_parameter_override_is_refused_in_one_line(site_build):
+    with pytest.raises(SystemExit, match="--param: expected NAME=PYTHON_EXPRESSION, got 'seeds'"):
+        site_build._parameters(["seeds"])
+
+
+def test_built_site_is_sound_and_complete(site_build, built_site):
+    executed = PROJECT / "build" / "docs" / "executed"
+    counts = site_build.notebook_image_counts(executed) if executed.exists() else {}
+    assert site_build.check_site(built_site, counts) == []
+    stems = sorted(path.stem for path in (PROJECT / "notebooks").glob("*.ipynb"))
+    for stem in stems:
+        assert (built_site / "notebooks" / f"{stem}.html").exists(), stem
+    assert set(counts) == set(stems), "build/docs/executed does not hold every notebook"
+    assert sum(counts.values()) >= len(stems), "the executed notebooks drew almost no figures"
+    for module in MODULES:
+        assert f'id="module-hemlab.{module}"' in (built_site / "api" / f"{module}.html").read_text(), module
+    for page in (PROJECT / "docs").glob("*.md"):
+        assert (built_site / "guide" / f"{page.stem}.html").exists(), page.name
+
+
+def test_built_site_shows_the_verdicts_csv(built_site):
+    results = Path(os.environ.get("HEMLAB_RESULTS", PROJECT / "results"))
+    verdicts = pd.read_csv(results / "quick" / "verdicts.csv", dtype=str, keep_default_na=False)
+    for page in ("verdicts.html", "index.html"):
+        text = (built_site / page).read_text()
+        for column in verdicts.columns:
+            assert f"<p>{column}</p>" in text, (page, column)
+        first = verdicts.iloc[:, 0]
+        assert all(f"<p>{html.escape(value)}</p>" in text for value in first if value), (page, list(first))
+
+
+def _notebook(path: Path, *sources: str, tagged: int = 0) -> Path:
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    cells[tagged].metadata["tags"] = ["parameters"]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}), path)
+    return path
+
+
+def test_execute_notebooks_applies_parameters_and_fails_on_an_error_cell(site_build, tmp_path):
+    good = _notebook(tmp_path / "good.ipynb", "x = 1", "print(x * 2)")
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('broken on purpose')")
+    out = tmp_path / "executed"
+    seconds = site_build.execute_notebooks([good], out, jobs=1, parameters={"x": "21"})
+    assert set(seconds) == {"good.ipynb"}
+    executed = nbformat.read(out / "good.ipynb", as_version=4)
+    assert executed.cells[1].metadata["tags"] == ["injected-parameters"]
+    assert executed.cells[2].outputs[0]["text"] == "42\n"
+    with pytest.raises(RuntimeError, match="notebook bad.ipynb failed while building the docs"):
+        site_build.execute_notebooks([bad], out, jobs=1, parameters={})
