@@ -140,7 +140,7 @@ def check_downloadable(names: Iterable[str], *, root: str | Path | None = None, 
         first = next(iter(missing.values()))
         raise DatasetUnavailableError(
             f"datasets {', '.join(missing)} are not in {root} and cannot be downloaded now ({first}); offline, use "
-            f"the embedded datasets: {OFFLINE_ALTERNATIVES} (the quick preset uses them)")
+            f"the embedded datasets: {OFFLINE_ALTERNATIVES} (the quick preset needs no download)")
 
 
 def _to_tensor_dataset(images: np.ndarray | torch.Tensor, labels: Sequence[int] | np.ndarray, channels_first: bool) -> TensorDataset:
