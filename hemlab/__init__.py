@@ -3,8 +3,8 @@
 Spratling & Schuett, "A margin-based replacement for cross-entropy loss" (arXiv 2501.12191).
 
 ``hemlab.losses``, ``is_quick_mode`` and ``resolve_device`` load on first use, so that
-importing ``hemlab`` (the command line starts so) does not wait for torch: the CLI handles
-Ctrl-C before the heavy imports begin.
+importing ``hemlab`` (the command line starts so) does not wait for torch: ``hemlab
+--version`` answers at once, and the CLI handles Ctrl-C before the heavy imports begin.
 """
 from __future__ import annotations
 

@@ -2,15 +2,23 @@
 
     hemlab paper [--preset quick|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
     hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|paper] [--seeds N] [--workers N] [--out DIR]
-    hemlab tasks        the tasks, their presets and the headline metrics
+    hemlab compare --subject LOSS --against LOSS [LOSS ...] [--preset P] [--tasks ...] [--out DIR]
+    hemlab tasks [--preset P] [--set FIELD=VALUE ...]   the tasks, presets, headlines; resolved settings
     hemlab losses       the losses and their defaults
 
+Every command takes ``--plugin MODULE`` (repeatable: modules that register losses; installed
+plug-ins of the entry-point group ``hemlab.losses`` load by themselves), and the sweeps
+``--set FIELD=VALUE`` (repeatable; ``train.epochs=30``, ``imbalance_ratios=10,50``,
+``TASK.field`` for one task) and ``--config FILE.toml`` (see ``hemlab.tasks.overrides``).
+
 Results go to ``<out>/<preset>/`` (default ``out``: ``$HEMLAB_RESULTS`` or ``results/``); a
-re-run skips the runs already stored there. Bad arguments end in one line on stderr and
-exit status 2; failed runs are listed and give exit status 1, and so does a results folder
-that cannot be written (one line). Ctrl-C stops the workers, says how many runs are stored
-and exits with status 130; a second Ctrl-C exits at once. Warnings (a damaged run record,
-set aside and run again) are one line each.
+re-run reuses the runs stored there with the same settings. Bad arguments end in one line
+on stderr and exit status 2, before any run starts; failed runs are listed and give exit
+status 1, and so does a results folder that cannot be written (one line). Ctrl-C stops the
+workers, says how many runs are stored and exits with status 130; a second Ctrl-C exits at
+once. Warnings (a damaged run record, set aside and run again) are one line each. Only what
+a command needs is imported, when it needs it: ``--help`` and ``--version`` import neither
+torch nor pandas.
 """
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from hemlab import __version__
+from hemlab.tasks.names import DEFAULT_SEEDS, EXECUTOR_NAMES, PRESET_NAMES, TASK_NAMES
 
 if TYPE_CHECKING:  # pandas and the task layer load inside main(), after Ctrl-C is handled
     import pandas as pd
@@ -42,19 +51,46 @@ class UsageError(ValueError):
     """A bad command-line value found after parsing (printed as one line, exit status 2)."""
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_string(index=False, float_format=lambda value: f"{value:.4f}")
+def _table(frame: pd.DataFrame, index: bool = False) -> str:
+    return frame.to_string(index=index, float_format=lambda value: f"{value:.4f}")
+
+
+def _load_plugins(args: argparse.Namespace) -> None:
+    """Import the ``--plugin`` modules and the installed plug-ins; a failure is a usage error."""
+    from hemlab.losses import PluginError, load_plugins
+
+    try:
+        load_plugins(getattr(args, "plugin", None) or ())
+    except PluginError as error:
+        raise UsageError(str(error)) from error
+
+
+def _settings(args: argparse.Namespace, tasks: Sequence[str]) -> tuple[str, tuple]:
+    """``(preset, overrides)`` from ``--preset``, ``--config`` and ``--set`` (``--set`` last, so
+    it wins), each checked against every task in ``tasks``; bad values are usage errors."""
+    from hemlab.tasks.overrides import load_config, parse_assignments, resolve_settings, task_overrides
+
+    try:
+        config_preset, overrides = load_config(args.config) if getattr(args, "config", None) else (None, ())
+        preset = args.preset or config_preset or "quick"
+        overrides = overrides + parse_assignments(getattr(args, "set", None) or ())
+        for task in tasks:
+            resolve_settings(preset, task, task_overrides(overrides, task))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    return preset, overrides
 
 
 def _losses(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from hemlab.losses import LOSSES, loss_defaults
+    from hemlab.losses import LOSSES, available_losses, loss_defaults, loss_info
 
     print(_table(pd.DataFrame([
-        {"name": name, "loss": info.description, "defaults": loss_defaults(name) or "",
-         "outputs": ", ".join(info.outputs), "reference": info.reference}
-        for name, info in LOSSES.items()
+        {"name": name, "loss": loss_info(name).description, "defaults": loss_defaults(name) or "",
+         "outputs": ", ".join(loss_info(name).outputs), "reference": loss_info(name).reference,
+         "source": "hemlab" if name in LOSSES.builtin else loss_info(name).module}
+        for name in available_losses()
     ])))
     return 0
 
@@ -64,6 +100,8 @@ def _tasks(args: argparse.Namespace) -> int:
 
     from hemlab.tasks import TASKS, headlines, presets_table
 
+    if args.preset or args.set or args.config:
+        return _resolved_settings(args)
     heads = headlines("quick")
     print(_table(pd.DataFrame([{"task": name, "what": info.description, "claim": info.claim,
                                 "headline": f"{heads[name].metric} @ {heads[name].condition}"}
@@ -73,38 +111,79 @@ def _tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolved_settings(args: argparse.Namespace) -> int:
+    """Print every setting (rows) of every task (columns) after ``--config`` and ``--set``."""
+    import dataclasses
+
+    import pandas as pd
+
+    from hemlab.tasks.overrides import resolve_settings, task_overrides
+    from hemlab.tasks.spec import settings_fingerprint
+
+    preset, overrides = _settings(args, TASK_NAMES)
+    columns = {}
+    for task in TASK_NAMES:
+        settings = resolve_settings(preset, task, task_overrides(overrides, task))
+        values = {key: value for key, value in dataclasses.asdict(settings).items() if key != "train"}
+        values.update({f"train.{key}": value for key, value in dataclasses.asdict(settings.train).items()})
+        values["settings_id"] = settings_fingerprint(settings)
+        columns[task] = {key: str(value).replace(", ", ",") for key, value in values.items()}
+    changed = ", ".join(f"{path}={value}" for path, value in overrides) or "none"
+    print(f"preset {preset}, changes: {changed}")
+    print(_table(pd.DataFrame(columns), index=True))
+    return 0
+
+
+def _check_loss_specs(texts: Sequence[str]) -> None:
+    """Parse each loss spec and build it once on a tiny input of each output it supports,
+    importing only the losses (not the runners), so a bad loss fails fast; usage errors."""
+    from hemlab.losses import loss_info
+    from hemlab.tasks.spec import check_losses, parse_loss_spec
+
+    try:
+        parsed = [parse_loss_spec(text) for text in texts]
+        check_losses(parsed, (output for name, _ in parsed for output in loss_info(name).outputs))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
+    preset, overrides = _settings(args, tasks)
+    _check_loss_specs(args.losses or ())
+    # Imported after the fast checks above: the runners and torchvision take seconds to import.
+    from hemlab.data import DatasetUnavailableError
     from hemlab.runtime import configure_threads, resolve_device, results_root
     from hemlab.tasks import SweepInterrupted, plan, sweep
 
     try:
         resolve_device(args.device)
-        count = len(plan(args.preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
-                         margin_sweep=margin_sweep))
+        count = len(plan(preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
+                         margin_sweep=margin_sweep, overrides=overrides))
     except ValueError as error:
         raise UsageError(str(error)) from error
     configure_threads(args.threads)
     out_root = Path(args.out) if args.out else results_root()
-    print(f"{count} runs ({', '.join(tasks)}; preset {args.preset}) -> {out_root / args.preset}")
+    print(f"{count} runs ({', '.join(tasks)}; preset {preset}) -> {out_root / preset}")
     options = ({"address": args.address, "gpus_per_run": args.gpus_per_run, "cpus_per_run": args.cpus_per_run}
                if args.executor == "ray" else {})
     try:
-        return sweep(args.preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
-                     margin_sweep=margin_sweep, executor=args.executor, workers=args.workers, device=args.device,
-                     progress=not args.quiet, **options)
-    except ImportError as error:
+        return sweep(preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
+                     margin_sweep=margin_sweep, overrides=overrides, executor=args.executor, workers=args.workers,
+                     device=args.device, progress=not args.quiet, **options)
+    except (ImportError, ValueError, DatasetUnavailableError) as error:
         raise UsageError(str(error)) from error
     except SweepInterrupted as interrupt:
         raise KeyboardInterrupt(f"interrupted: {len(interrupt.report.stored)} runs stored in "
-                                f"{out_root / args.preset}; run the same command again to resume") from None
+                                f"{out_root / preset}; run the same command again to resume") from None
 
 
 def _print_timing(report) -> None:
     import pandas as pd
 
     times = pd.DataFrame([{"task": task, "run_seconds": seconds} for task, seconds in report.task_seconds.items()])
-    print(f"\n{len(report.ran)} runs done, {len(report.skipped)} already stored, {len(report.failed)} failed; "
+    print(f"\n{len(report.ran)} runs done, {len(report.skipped)} stored runs reused (same settings), "
+          f"{len(report.failed)} failed; "
           f"wall time {report.wall_seconds:.1f} s")
     if not times.empty:
         print(_table(times))
@@ -115,18 +194,18 @@ def _print_timing(report) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    results = _sweep(args, [args.task], margin_sweep=False)
     from hemlab.io import save_table
     from hemlab.tasks import headlines, summarize
 
-    results = _sweep(args, [args.task], margin_sweep=False)
-    report, table, out_dir = results.report, results.table, results.store.root / args.preset
+    report, table, out_dir = results.report, results.table, results.store.root / results.preset
     _print_timing(report)
     if table.empty:
         return 1
     summary = summarize(table)
-    with results.store.writing(args.preset):
+    with results.store.writing(results.preset):
         save_table(summary, out_dir / f"{args.task}_summary.csv")
-    head = headlines(args.preset)[args.task]
+    head = headlines(results.preset)[args.task]
     shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
     print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
     print(_table(shown[["loss_label", "mean", "std", "n", "ci_low", "ci_high"]]))
@@ -134,41 +213,43 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _measure_timing(args: argparse.Namespace, out_dir: Path) -> dict | None:
+def _measure_timing(args: argparse.Namespace, preset: str, out_dir: Path) -> dict | None:
     """Claim 7's controlled timing (``timing.csv``), measured after the sweep, alone on the machine."""
+    import pandas as pd
+
     from hemlab.io import save_table
     from hemlab.tasks import measure_training_time
 
     if args.no_timing or "clean_corrupt" not in args.tasks:
         return None
     print("\ntiming HEM against CE in one process, interleaved (claim 7) ...")
-    timing = measure_training_time(args.preset, device=args.device)
+    timing = measure_training_time(preset, device=args.device)
     save_table(pd.DataFrame([timing]), out_dir / "timing.csv")
     return timing
 
 
 def _paper(args: argparse.Namespace) -> int:
+    results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
     from hemlab.io import save_table
     from hemlab.tasks import headline_table, loss_ranks, summarize, verdicts, write_report
     from hemlab.viz import save_paper_figures
 
-    results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
-    report, table, out_dir = results.report, results.table, results.store.root / args.preset
+    report, table, out_dir = results.report, results.table, results.store.root / results.preset
     _print_timing(report)
     if table.empty:
         return 1
     summary = summarize(table)
-    timing = _measure_timing(args, out_dir)
-    claims = verdicts(table, args.preset, timing=timing,
-                      items=lambda task, run_id: results.store.items(args.preset, task, run_id))
-    ranking = loss_ranks(summary, args.preset)
+    timing = _measure_timing(args, results.preset, out_dir)
+    claims = verdicts(table, results.preset, timing=timing,
+                      items=lambda task, run_id: results.store.items(results.preset, task, run_id))
+    ranking = loss_ranks(summary, results.preset)
     ranks = ranking["ranks"].T.assign(average_rank=ranking["average"]).sort_values("average_rank")
-    with results.store.writing(args.preset):
+    with results.store.writing(results.preset):
         written = write_report(out_dir, table, summary, claims)
         written.append(save_table(ranks.rename_axis("loss").reset_index(), out_dir / "ranks.csv"))
-        written += save_paper_figures(summary, args.preset, out_dir)
+        written += save_paper_figures(summary, results.preset, out_dir)
     print("\nheadline metric per task and loss (mean ± std over seeds)")
-    print(headline_table(summary, args.preset).to_string())
+    print(headline_table(summary, results.preset).to_string())
     print(f"\naverage rank over the task headlines (critical difference {ranking['critical_difference']:.2f}, "
           f"Friedman p = {ranking['friedman_p']:.2g})")
     print(ranking["average"].round(2).to_string())
@@ -179,18 +260,81 @@ def _paper(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
-    from hemlab.tasks import DEFAULT_SEEDS, EXECUTORS, PRESET_NAMES
+COMPARE_COLUMNS = ("claim", "task", "subject", "comparator", "diff_mean", "diff_ci_low", "diff_ci_high", "n",
+                   "verdict", "why")
+"""The columns ``hemlab compare`` prints, those of them the verdict table has."""
 
+
+def _compare(args: argparse.Namespace) -> int:
+    """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline."""
+    from hemlab.io import save_table
+    from hemlab.runtime import results_root
+    from hemlab.tasks import Claim, ResultStore, headlines, summarize, verdicts
+    from hemlab.tasks.overrides import resolve_settings, task_overrides
+    from hemlab.tasks.spec import loss_label, parse_loss_spec, settings_fingerprint
+    from hemlab.viz import save_comparison_figure
+
+    preset, overrides = _settings(args, args.tasks)
+    try:
+        subject, *against = [loss_label(*parse_loss_spec(text)) for text in (args.subject, *args.against)]
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, task_overrides(overrides, task)))
+                    for task in args.tasks}
+    out_dir = (Path(args.out) if args.out else results_root()) / preset
+    store = ResultStore(out_dir.parent)
+    table = store.table(preset)
+    table = table[table["task"].isin(args.tasks) & table["loss_label"].isin([subject, *against])
+                  & (table["settings_id"] == table["task"].map(fingerprints))]
+    tasks = [task for task in args.tasks if subject in set(table.loc[table["task"] == task, "loss_label"])]
+    if not tasks:
+        raise UsageError(f"compare: no stored runs of {subject} under preset {preset} with these settings in "
+                         f"{out_dir}; run them first, e.g. hemlab run TASK --losses {subject} {' '.join(against)}")
+    heads = headlines(preset)
+    claims = [Claim(claim=f"{task}:{comparator}", statement=f"{task}: {subject} better than {comparator} "
+                    f"({heads[task].metric} @ {heads[task].condition})", task=task, subject=subject,
+                    comparator=comparator, expectation="better")
+              for task in tasks for comparator in against]
+    result = verdicts(table[table["task"].isin(tasks)], preset, claims=claims,
+                      items=lambda task, run_id: store.items(preset, task, run_id))
+    stem = f"compare_{subject.replace(':', '_').replace(',', '_').replace('=', '')}"
+    written = [save_table(result, out_dir / f"{stem}.csv"),
+               save_comparison_figure(summarize(table[table["task"].isin(tasks)]), preset, subject, against,
+                                      out_dir / f"{stem}.png")]
+    print(f"{subject} against {', '.join(against)}: paired by seed on each task's headline ({preset} preset; "
+          "difference = subject minus comparator, 95% interval)")
+    print(_table(result[[column for column in COMPARE_COLUMNS if column in result.columns]]))
+    print("\nwrote " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _add_plugin_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import MODULE first, which registers losses (repeatable); installed plug-ins of the "
+                             "entry-point group hemlab.losses load by themselves")
+
+
+def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=PRESET_NAMES, default=None,
+                        help="quick: embedded data, CPU minutes; paper: the literature settings (default: the "
+                             "config's, else quick)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change a setting of the preset (repeatable): train.epochs=30, imbalance_ratios=10,50; "
+                             "TASK.field for one task (see hemlab tasks --preset P --set ...)")
+    parser.add_argument("--config", default=None, metavar="FILE.toml",
+                        help="a TOML file deriving a preset from quick or paper (preset = ..., fields, [tasks.NAME])")
+
+
+def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--losses", nargs="+", default=None, metavar="LOSS",
                         help="loss specs such as ce hem hem:margin=0.5 (default: ce mm hem logitnorm la dice focal)")
-    parser.add_argument("--preset", choices=PRESET_NAMES, default="quick",
-                        help="quick: embedded data, CPU minutes; paper: the literature settings (default quick)")
+    _add_settings_arguments(parser)
+    _add_plugin_argument(parser)
     parser.add_argument("--seeds", type=_positive_int, default=DEFAULT_SEEDS,
                         help=f"seeds per loss (default {DEFAULT_SEEDS}; verdicts need at least 5)")
     parser.add_argument("--workers", type=_non_negative_int, default=0,
                         help="parallel runs for --executor processes (default 0: one per CPU core)")
-    parser.add_argument("--executor", choices=list(EXECUTORS), default="processes",
+    parser.add_argument("--executor", choices=list(EXECUTOR_NAMES), default="processes",
                         help="local (this process), processes (a pool) or ray (a Ray cluster); default processes")
     parser.add_argument("--address", default=None,
                         help="ray: join the cluster at auto or HOST:PORT (default: start a local Ray instance)")
@@ -225,8 +369,6 @@ def _non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hemlab.tasks import TASK_NAMES
-
     parser = _Parser(prog="hemlab", description="A lab for margin-based losses built around HEM: rerun the paper's "
                                                 "comparison on embedded data in minutes or at full scale on a GPU.")
     parser.add_argument("--version", action="version", version=f"hemlab {__version__}")
@@ -244,8 +386,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dataset", default=None, help="dataset instead of the preset's (see hemlab tasks)")
     _add_sweep_arguments(run)
     run.set_defaults(handler=_run)
-    commands.add_parser("tasks", help="list the tasks, presets and headline metrics").set_defaults(handler=_tasks)
-    commands.add_parser("losses", help="list the losses and their defaults").set_defaults(handler=_losses)
+    compare = commands.add_parser("compare", help="a loss against others on every task's headline, paired by "
+                                                  "seed, from the stored runs; verdicts and a summary figure")
+    compare.add_argument("--subject", required=True, metavar="LOSS", help="the loss spec to compare (e.g. myloss)")
+    compare.add_argument("--against", nargs="+", required=True, metavar="LOSS", help="the loss specs to compare with")
+    compare.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=list(TASK_NAMES), metavar="TASK",
+                         help="tasks to compare on (default: every task with stored runs of the subject)")
+    _add_settings_arguments(compare)
+    _add_plugin_argument(compare)
+    compare.add_argument("--out", default=None, help="results folder (default: $HEMLAB_RESULTS or results/)")
+    compare.set_defaults(handler=_compare)
+    tasks = commands.add_parser("tasks", help="list the tasks, presets and headline metrics; with --preset, --set "
+                                              "or --config, the resolved settings of every task")
+    _add_settings_arguments(tasks)
+    _add_plugin_argument(tasks)
+    tasks.set_defaults(handler=_tasks)
+    losses = commands.add_parser("losses", help="list the losses (built in and registered) and their defaults")
+    _add_plugin_argument(losses)
+    losses.set_defaults(handler=_losses)
     return parser
 
 
@@ -285,16 +443,17 @@ def _interrupts() -> Iterator[None]:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from hemlab.tasks.store import StoreWriteError
-
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)       # --help and --version end here, before any heavy import
     if args.command is None:
         parser.print_help()
         return 0
+    from hemlab.tasks.store import StoreWriteError
+
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_line
+            _load_plugins(args)
             return args.handler(args)
     except UsageError as error:
         print(f"hemlab: error: {error}", file=sys.stderr)

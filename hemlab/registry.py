@@ -100,15 +100,36 @@ R = TypeVar("R", bound=Record)
 
 
 class Registry(Mapping[str, R], Generic[R]):
-    """The records of one ``kind`` by name, in the order given; a read-only mapping.
+    """The records of one ``kind`` by name, in the order given; a mapping.
 
     ``registry[name]`` is plain mapping access (``KeyError``); :meth:`record` and
-    :meth:`check` raise the shared ``ValueError`` messages instead.
+    :meth:`check` raise the shared ``ValueError`` messages instead. The records given at
+    construction are *built in*: :meth:`add` appends records after them but never
+    replaces one of them.
     """
 
     def __init__(self, kind: str, records: Iterable[R]) -> None:
         self.kind = kind
         self._records = {record.name: record for record in records}
+        self.builtin: frozenset[str] = frozenset(self._records)
+
+    def add(self, record: R, *, replace: bool = False) -> R:
+        """Append ``record``; ``ValueError`` when its name is built in, or already added
+        and ``replace`` is false."""
+        if record.name in self.builtin:
+            raise ValueError(f"{self.kind}: {record.name!r} is built into hemlab and cannot be replaced; "
+                             f"choose another name (built in: {sorted(self.builtin)})")
+        if record.name in self._records and not replace:
+            raise ValueError(f"{self.kind}: {record.name!r} is already registered; pass replace=True to replace it")
+        self._records[record.name] = record
+        return record
+
+    def remove(self, name: str) -> None:
+        """Remove the added record ``name``; ``ValueError`` for a built-in or unknown name."""
+        if name in self.builtin:
+            raise ValueError(f"{self.kind}: {name!r} is built into hemlab and cannot be removed")
+        self.record(name)
+        del self._records[name]
 
     def __getitem__(self, name: str) -> R:
         return self._records[name]

@@ -13,27 +13,42 @@ for classification and ``(N, H, W)`` for segmentation.
 - transforms: ``long_tailed``, ``split_classes`` / ``subset_classes``,
   ``hold_out_classes``, ``make_far_ood``, ``corrupt`` / ``corrupt_dataset``,
   ``random_crop_flip``
-"""
-from hemlab.data.augment import random_crop_flip
-from hemlab.data.core import RelabelledSubset, class_counts, dataset_targets, dataset_tensors, is_tensor_backed
-from hemlab.data.corruptions import SEVERITY_PARAMETERS, available_corruptions, corrupt, corrupt_dataset
-from hemlab.data.digits import load_digits
-from hemlab.data.downloads import DatasetUnavailableError, load_torchvision_dataset
-from hemlab.data.glyphs import GLYPH_LETTERS, load_glyphs, make_glyphs
-from hemlab.data.imbalance import long_tailed, long_tailed_counts
-from hemlab.data.ood import FAR_OOD_KINDS, make_far_ood
-from hemlab.data.registry import DATASETS, DatasetInfo, available_datasets, dataset_defaults, load_dataset
-from hemlab.data.shapes import SHAPE_NAMES, load_shapes, make_shapes
-from hemlab.data.splits import hold_out_classes, split_classes, subset_classes
-from hemlab.data.toy2d import TOY2D_NAMES, load_toy2d, make_toy2d
-from hemlab.sentinels import IGNORE_INDEX, UNKNOWN_LABEL, VOC_BOUNDARY
 
-__all__ = [
-    "DATASETS", "FAR_OOD_KINDS", "GLYPH_LETTERS", "IGNORE_INDEX", "SEVERITY_PARAMETERS", "SHAPE_NAMES",
-    "TOY2D_NAMES", "UNKNOWN_LABEL", "VOC_BOUNDARY", "DatasetInfo", "DatasetUnavailableError", "RelabelledSubset",
-    "available_corruptions", "available_datasets", "class_counts", "corrupt", "corrupt_dataset", "dataset_defaults",
-    "dataset_targets", "dataset_tensors", "hold_out_classes", "is_tensor_backed", "load_dataset", "load_digits",
-    "load_glyphs", "load_shapes", "load_toy2d", "load_torchvision_dataset", "long_tailed", "long_tailed_counts",
-    "make_far_ood", "make_glyphs", "make_shapes", "make_toy2d", "random_crop_flip", "split_classes",
-    "subset_classes",
-]
+The names load on first use (PEP 562), so importing one module of the package (such as
+``hemlab.data.core``) does not import torchvision.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "hemlab.data.augment": ("random_crop_flip",),
+    "hemlab.data.core": ("RelabelledSubset", "class_counts", "dataset_targets", "dataset_tensors", "is_tensor_backed"),
+    "hemlab.data.corruptions": ("SEVERITY_PARAMETERS", "available_corruptions", "corrupt", "corrupt_dataset"),
+    "hemlab.data.digits": ("load_digits",),
+    "hemlab.data.downloads": ("DatasetUnavailableError", "check_downloadable", "load_torchvision_dataset"),
+    "hemlab.data.glyphs": ("GLYPH_LETTERS", "load_glyphs", "make_glyphs"),
+    "hemlab.data.imbalance": ("long_tailed", "long_tailed_counts"),
+    "hemlab.data.ood": ("FAR_OOD_KINDS", "make_far_ood"),
+    "hemlab.data.registry": ("DATASETS", "DatasetInfo", "available_datasets", "dataset_defaults", "load_dataset"),
+    "hemlab.data.shapes": ("SHAPE_NAMES", "load_shapes", "make_shapes"),
+    "hemlab.data.splits": ("hold_out_classes", "split_classes", "subset_classes"),
+    "hemlab.data.toy2d": ("TOY2D_NAMES", "load_toy2d", "make_toy2d"),
+    "hemlab.sentinels": ("IGNORE_INDEX", "UNKNOWN_LABEL", "VOC_BOUNDARY"),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'hemlab.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

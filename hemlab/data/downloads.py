@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 from urllib import request
 
 import numpy as np
@@ -106,6 +107,40 @@ def _open(name: str, root: Path, train: bool, timeout: float) -> Dataset:
         return opener(root, train, True)
     except (OSError, RuntimeError, urllib.error.URLError) as error:
         raise _unavailable(name, root, f"{type(error).__name__}: {error}") from error
+
+
+def _available(name: str, root: Path, timeout: float) -> str:
+    """``""`` when ``name`` is on disk under ``root`` or its host answers within ``timeout``
+    seconds, else why not."""
+    try:
+        _OPENERS[name](root, True, False)
+        return ""
+    except (RuntimeError, OSError):
+        pass
+    reachable, reason = host_reachable(DOWNLOAD_URLS[name], timeout)
+    return "" if reachable else reason or "unreachable"
+
+
+def check_downloadable(names: Iterable[str], *, root: str | Path | None = None, timeout: float = 3.0) -> None:
+    """Raise one ``DatasetUnavailableError`` naming every dataset of ``names`` (keys of
+    ``DOWNLOAD_URLS``) that is neither on disk nor downloadable now, and the embedded
+    alternatives; the datasets are checked in parallel, so the call takes at most about
+    ``timeout`` seconds plus the time to open the files on disk."""
+    names = list(dict.fromkeys(names))
+    unknown = [name for name in names if name not in DOWNLOAD_URLS]
+    if unknown:
+        raise ValueError(f"names: expected datasets from {', '.join(DOWNLOAD_URLS)}, got {unknown}")
+    if not names:
+        return
+    root = Path(root) if root is not None else data_root()
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        reasons = dict(zip(names, pool.map(lambda name: _available(name, root, timeout), names)))
+    missing = {name: reason for name, reason in reasons.items() if reason}
+    if missing:
+        first = next(iter(missing.values()))
+        raise DatasetUnavailableError(
+            f"datasets {', '.join(missing)} are not in {root} and cannot be downloaded now ({first}); offline, use "
+            f"the embedded datasets: {OFFLINE_ALTERNATIVES} (the quick preset needs no download)")
 
 
 def _to_tensor_dataset(images: np.ndarray | torch.Tensor, labels: Sequence[int] | np.ndarray, channels_first: bool) -> TensorDataset:

@@ -7,6 +7,10 @@ record in :data:`LOSSES` (:class:`LossInfo`: name, description, builder, title, 
 outputs, reference) that the factory, the notebooks and the tests read; the defaults come
 from the module's signature (:func:`loss_defaults`).
 
+Your own loss joins them with :func:`register_loss` (see :mod:`hemlab.losses.user`), and
+installed plug-ins (entry point group ``hemlab.losses``) are found on first look-up
+(:mod:`hemlab.losses.plugins`). The seven built-in names cannot be replaced.
+
 >>> from hemlab import losses
 >>> criterion = losses.create_loss("hem", margin=0.5)
 >>> losses.available_losses()
@@ -14,9 +18,9 @@ from the module's signature (:func:`loss_defaults`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from torch import nn
+from torch import Tensor, nn
 
 from hemlab.losses._base import OUTPUTS, LossInfo
 from hemlab.losses.cross_entropy import CrossEntropyLoss, cross_entropy_loss
@@ -26,6 +30,8 @@ from hemlab.losses.hem import HEMLoss, class_frequency_margins, hem_loss
 from hemlab.losses.logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from hemlab.losses.logitnorm import LogitNormLoss, logitnorm_loss
 from hemlab.losses.multi_margin import MultiMarginLoss, multi_margin_loss
+from hemlab.losses.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
+from hemlab.losses.user import make_loss_info
 from hemlab.registry import Registry
 
 BOTH = ("classification", "segmentation")
@@ -98,16 +104,44 @@ LOSSES: Registry[LossInfo] = Registry("loss", (
 ))
 
 
+def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, description: str,
+                  outputs: tuple[str, ...] | list[str] = BOTH, reference: str = "", title: str | None = None,
+                  replace: bool = False):
+    """Register ``function(logits, target, **options) -> loss`` as loss ``name``; returns ``function``.
+
+    Without ``function`` it is a decorator::
+
+        @register_loss("sqhinge", description="HEM with squared hinge errors")
+        def squared_hinge(logits, target, margin: float = 1.0): ...
+
+    ``outputs``: the model outputs it supports (default both); ``reference``: where it comes
+    from; ``title``: its long name (default ``name``). The function's keyword parameters are
+    its options; :mod:`hemlab.losses.user` says how ``ignore_index`` and ``reduction`` are
+    handled. A built-in name is refused; registering a name twice needs ``replace=True``.
+    """
+    def register(target: Callable[..., Tensor]) -> Callable[..., Tensor]:
+        info = make_loss_info(name, target, description=description, outputs=outputs, reference=reference,
+                              title=title)
+        LOSSES.add(info, replace=replace)
+        return target
+
+    return register if function is None else register(function)
+
+
 def available_losses(output: str | None = None) -> list[str]:
-    """Names accepted by :func:`create_loss`; with ``output`` (``"classification"`` or
-    ``"segmentation"``) only the losses that support that model output."""
+    """Names accepted by :func:`create_loss` (built-in first, then registered ones in the
+    order registered); with ``output`` (``"classification"`` or ``"segmentation"``) only
+    the losses that support that model output."""
     if output is not None and output not in OUTPUTS:
         raise ValueError(f"output: expected one of {list(OUTPUTS)}, got {output!r}")
+    discover_entry_points()
     return [name for name, info in LOSSES.items() if output is None or output in info.outputs]
 
 
 def loss_info(name: str) -> LossInfo:
     """The record of loss ``name``; ``ValueError`` listing the known names otherwise."""
+    if name not in LOSSES:
+        discover_entry_points()
     return LOSSES.record(name)
 
 
@@ -123,23 +157,29 @@ def accepted_arguments(name: str) -> list[str]:
 
 
 def create_loss(name: str, **options: Any) -> nn.Module:
-    """Build the ``nn.Module`` of loss ``name`` (``ce mm hem logitnorm la dice focal``).
+    """Build the ``nn.Module`` of loss ``name`` (``ce mm hem logitnorm la dice focal`` or a registered one).
 
     An unknown name, an option the loss does not take, or a missing required option
     (``create_loss("la")`` without ``class_counts``) raises ``ValueError`` listing what is
     allowed; bad option values fail in the module's constructor, before any training.
     """
+    loss_info(name)
     return LOSSES.check(name, options).builder(**options)
 
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "LOSSES",
+    "PluginError",
     "LossInfo",
     "OUTPUTS",
     "accepted_arguments",
     "available_losses",
     "class_frequency_margins",
     "create_loss",
+    "discover_entry_points",
+    "load_plugins",
+    "register_loss",
     "loss_defaults",
     "loss_info",
     "cross_entropy_loss",

@@ -34,13 +34,17 @@ class LossInfo(Record):
     ``builder`` is the ``nn.Module`` twin; its signature holds the hyper-parameters and their
     defaults (``defaults``, ``required``, ``options``), which the record does not repeat.
     ``outputs`` says which model outputs the loss supports: ``"classification"`` (logits
-    ``(N, C)``) and/or ``"segmentation"`` (dense logits ``(N, C, d1, ...)``).
+    ``(N, C)``) and/or ``"segmentation"`` (dense logits ``(N, C, d1, ...)``). ``module`` and
+    ``version`` say where a registered (user) loss comes from, for its runs' identity;
+    both are empty for the built-in losses, whose identity is hemlab's version.
     """
 
     title: str
     function: Callable[..., Tensor]
     outputs: tuple[str, ...]
     reference: str
+    module: str = ""
+    version: str = ""
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:

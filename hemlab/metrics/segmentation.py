@@ -7,7 +7,6 @@ over the whole dataset, averaged over classes). Pixels whose target is ``ignore_
 from __future__ import annotations
 
 import torch
-from torchmetrics.functional.classification import multiclass_confusion_matrix
 
 from hemlab.metrics._inputs import ArrayLike, as_tensor
 from hemlab.sentinels import IGNORE_INDEX
@@ -52,6 +51,9 @@ def segmentation_confusion_matrix(
         if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
             allowed = f"[0, {num_classes})" + (f" or ignore_index={ignore_index}" if name == "target" else "")
             raise ValueError(f"{name}: class indices must lie in {allowed}")
+    # Imported here: torchmetrics takes longer to import than torch, and only this needs it.
+    from torchmetrics.functional.classification import multiclass_confusion_matrix
+
     return multiclass_confusion_matrix(
         predictions, labels, num_classes, ignore_index=ignore_index, validate_args=False
     ).long()

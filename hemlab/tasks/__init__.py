@@ -14,38 +14,66 @@ A run is a pure function of a small frozen spec::
 
 Tasks: clean_corrupt, ood, adversarial, imbalanced, continual, segmentation. Presets:
 ``quick`` (embedded data, CPU minutes) and ``paper`` (the literature settings), one
-table in :data:`PRESETS`.
-"""
-from hemlab.tasks.execute import (
-    EXECUTORS, THREADS_PER_RUN, ExecutionReport, Job, RunFailure, SweepInterrupted, execute, get_executor,
-    local_executor, process_executor, run_job,
-)
-from hemlab.tasks.fit import RunContext
-from hemlab.tasks.plan import REPORT_FILES, plan, write_report
-from hemlab.tasks.registry import TASKS, TaskInfo, available_tasks, run, task_losses
-from hemlab.tasks.result import (
-    LOWER_IS_BETTER, METRICS, ROW_COLUMNS, TIMING_METRICS, RunResult, condition_columns, format_condition,
-    parse_condition,
-)
-from hemlab.tasks.spec import (
-    DEFAULT_LOSSES, DEFAULT_SEEDS, MARGIN_SWEEP, PRESET_NAMES, PRESETS, TASK_NAMES, RunSpec, TaskSettings, loss_label,
-    parse_loss_spec, presets_table, task_settings, with_settings,
-)
-from hemlab.tasks.claims import EVERY_OTHER
-from hemlab.tasks.ranks import loss_ranks
-from hemlab.tasks.stats import CLAIMS, Claim, Headline, headline_table, headlines, metric_table, summarize, verdicts
-from hemlab.tasks.store import DamagedRunWarning, ResultStore, RunNotStored, StoreWriteError
-from hemlab.tasks.sweep import Sweep, sweep
-from hemlab.tasks.timing import measure_training_time
+table in :data:`PRESETS`; your own changes to it: :mod:`hemlab.tasks.overrides`.
 
-__all__ = [
-    "CLAIMS", "Claim", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "DamagedRunWarning", "EVERY_OTHER", "EXECUTORS",
-    "ExecutionReport", "Headline", "Job", "LOWER_IS_BETTER", "MARGIN_SWEEP", "METRICS", "PRESETS", "PRESET_NAMES",
-    "REPORT_FILES", "ROW_COLUMNS", "ResultStore", "RunContext", "RunFailure", "RunNotStored", "RunResult", "RunSpec",
-    "StoreWriteError", "Sweep", "SweepInterrupted", "TASKS", "TASK_NAMES", "THREADS_PER_RUN", "TIMING_METRICS",
-    "TaskInfo", "TaskSettings", "available_tasks", "condition_columns", "execute", "format_condition",
-    "get_executor", "headline_table", "headlines", "local_executor", "loss_label", "loss_ranks",
-    "measure_training_time", "metric_table", "parse_condition", "parse_loss_spec", "plan", "presets_table",
-    "process_executor", "run", "run_job", "summarize", "sweep", "task_losses", "task_settings", "verdicts",
-    "with_settings", "write_report",
-]
+The names below load on first use (PEP 562), so importing one light module
+(``hemlab.tasks.names``, ``hemlab.tasks.spec``) does not import every runner.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "hemlab.tasks.claims": ("EVERY_OTHER",),
+    "hemlab.tasks.execute": ("EXECUTORS", "THREADS_PER_RUN", "ExecutionReport", "Job", "RunFailure",
+                             "SweepInterrupted", "execute", "get_executor", "local_executor", "process_executor",
+                             "run_job"),
+    "hemlab.tasks.fit": ("RunContext",),
+    "hemlab.tasks.names": ("EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES"),
+    "hemlab.tasks.overrides": ("load_config", "parse_assignments", "resolve_settings", "task_overrides"),
+    "hemlab.tasks.plan": ("REPORT_FILES", "check_datasets", "plan", "write_report"),
+    "hemlab.tasks.ranks": ("loss_ranks",),
+    "hemlab.tasks.registry": ("TASKS", "TaskInfo", "available_tasks", "run", "task_losses"),
+    "hemlab.tasks.result": ("LOWER_IS_BETTER", "METRICS", "ROW_COLUMNS", "TIMING_METRICS", "RunResult",
+                            "condition_columns", "format_condition", "parse_condition"),
+    "hemlab.tasks.spec": ("DEFAULT_LOSSES", "DEFAULT_SEEDS", "MARGIN_SWEEP", "PRESETS", "RunSpec", "TaskSettings",
+                          "check_losses", "loss_label", "parse_loss_spec", "presets_table", "settings_fingerprint",
+                          "task_settings", "with_settings"),
+    "hemlab.tasks.stats": ("CLAIMS", "Claim", "Headline", "headline_table", "headlines", "metric_table", "summarize",
+                           "verdicts"),
+    "hemlab.tasks.store": ("DamagedRunWarning", "ResultStore", "RunNotStored", "StoreWriteError"),
+    "hemlab.tasks.sweep": ("Sweep", "sweep"),
+    "hemlab.tasks.timing": ("measure_training_time",),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'hemlab.tasks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _TasksPackage(types.ModuleType):
+    """The package's module type: ``plan`` and ``sweep`` are submodules and functions; when
+    the import system binds such a submodule on the package, the function is bound instead,
+    as the eager ``from hemlab.tasks.plan import plan`` of old did."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in _HOME and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _TasksPackage

@@ -16,6 +16,11 @@ rows in-process, in a pool of any size, or on a cluster.
 Every executor also takes ``run_function(job) -> outcome`` (default :func:`run_job`), the
 function that runs one job where the executor runs it.
 
+A job carries the plug-in modules its loss needs (``Job.plugins``); :func:`run_job`
+imports them first, so a registered loss runs on every executor. A loss defined in
+``__main__`` (a notebook cell) runs only with ``local``: :func:`execute` refuses it for the
+other executors before any run starts.
+
 Interrupts: Ctrl-C (``KeyboardInterrupt``) stops the executor, which stops its workers
 (the ``processes`` pool's workers ignore SIGINT, are terminated by the driver, and exit by
 themselves if the driver dies), and :func:`execute` raises :class:`SweepInterrupted` with
@@ -39,6 +44,8 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import torch
 from tqdm.auto import tqdm
 
+from hemlab.losses.plugins import PluginSource, load_plugins, plugin_sources
+from hemlab.tasks.names import EXECUTOR_NAMES
 from hemlab.tasks.registry import run
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.spec import RunSpec
@@ -53,11 +60,13 @@ STOP_GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Job:
-    """One run to execute: its ``spec``, the ``device`` name and the ``checkpoint_dir``."""
+    """One run to execute: its ``spec``, the ``device`` name, the ``checkpoint_dir`` and the
+    ``plugins`` (module name, folder) to import before the run (see ``hemlab.losses.plugins``)."""
 
     spec: RunSpec
     device: str = "cpu"
     checkpoint_dir: str | None = None
+    plugins: tuple[PluginSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,12 @@ Executor = Callable[..., Iterator[tuple[Job, Outcome]]]
 
 
 def run_job(job: Job) -> Outcome:
-    """Run ``job`` on ``THREADS_PER_RUN`` threads; an exception becomes a :class:`RunFailure`."""
+    """Import ``job``'s plug-ins, then run it on ``THREADS_PER_RUN`` threads; an exception
+    becomes a :class:`RunFailure`."""
     threads = torch.get_num_threads()
     torch.set_num_threads(THREADS_PER_RUN)
     try:
+        load_plugins(job.plugins)
         return run(job.spec, job.device, checkpoint_dir=job.checkpoint_dir)
     except Exception as error:  # noqa: BLE001 - reported with its traceback, the sweep goes on
         return RunFailure(job.spec, f"{type(error).__name__}: {error}", traceback.format_exc())
@@ -195,7 +206,7 @@ def _ray_executor(jobs: Sequence[Job], **options) -> Iterator[tuple[Job, Outcome
     return _load_ray_executor()(jobs, **options)
 
 
-EXECUTORS: dict[str, Executor] = {"local": local_executor, "processes": process_executor, "ray": _ray_executor}
+EXECUTORS: dict[str, Executor] = dict(zip(EXECUTOR_NAMES, (local_executor, process_executor, _ray_executor)))
 
 
 def get_executor(name: str) -> Executor:
@@ -242,6 +253,8 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     ``workers`` (0: the executor's default) and ``executor_options`` go to the executor.
     Failed runs are reported (spec and traceback in the report, one line on the bar) and
     the rest go on; nothing of a failed run is stored, so the next call retries it.
+    ``ValueError`` before any run when a loss is defined where the executor's workers
+    cannot import it (``__main__``, with any executor but ``local``).
 
     First the temporary files of dead writers are removed, every run is checked (damaged
     ones are reported, set aside and run again) and, if anything is to run, the folder is
@@ -261,9 +274,10 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
         for spec in specs:
             (report.skipped if store.has(spec) else pending).append(spec)
         bar.update(len(report.skipped))
+        plugins = plugin_sources((spec.loss for spec in pending), executor=executor)
         for preset in dict.fromkeys(spec.preset for spec in pending):
             store.check_writable(preset)
-        jobs = [Job(spec, device, str(store.checkpoint_dir(spec))) for spec in pending]
+        jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]
         with closing(get_executor(executor)(jobs, workers=workers, **executor_options)) as outcomes:
             for job, outcome in outcomes:
                 spec = job.spec

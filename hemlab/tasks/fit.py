@@ -17,7 +17,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from hemlab.data import DATASETS, class_counts, dataset_targets, load_dataset, random_crop_flip
-from hemlab.losses import create_loss
+from hemlab.losses import accepted_arguments, create_loss
 from hemlab.models import MODELS, create_model
 from hemlab.tasks.spec import RunSpec, TaskSettings
 from hemlab.train import train
@@ -77,13 +77,14 @@ def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.M
 
 def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
                counts: torch.Tensor | None = None) -> nn.Module:
-    """The loss of ``spec`` with the dataset's ignore label; ``la`` gets ``counts`` or else
-    the class counts of ``targets`` (add-one smoothed when a class is absent)."""
+    """The loss of ``spec`` with the dataset's ignore label; a loss that takes ``class_counts``
+    (``la``, or a registered one) gets ``counts`` or else the class counts of ``targets``
+    (add-one smoothed when a class is absent)."""
     options = dict(spec.loss_options)
     ignore_index = DATASETS[spec.dataset].ignore_index
     if ignore_index is not None:
         options["ignore_index"] = ignore_index
-    if spec.loss == "la":
+    if "class_counts" in accepted_arguments(spec.loss):
         if counts is None:
             valid = targets[(targets >= 0) & (targets < num_classes)]
             counts = class_counts(valid, num_classes)

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 ROW_COLUMNS: tuple[str, ...] = ("run_id", "task", "dataset", "model", "loss", "loss_label", "seed", "condition",
-                                "metric", "value", "seconds")
+                                "metric", "value", "seconds", "settings_id")
+"""``settings_id``: 12 hex digits of the run's resolved settings (``RunSpec.settings_id``),
+equal exactly for runs trained under equal settings."""
 
 METRICS: dict[str, str] = {
     "accuracy": "fraction of test samples classified correctly",

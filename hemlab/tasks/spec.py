@@ -7,28 +7,31 @@ A run is a pure function of its spec: the same spec gives the same rows on any e
     spec.run_id          # 'adversarial-hem-3f9c0a1b2d4e': task, loss, short hash
     spec.loss_label      # 'hem:margin=0.5'
 
+A spec may carry ``overrides`` of its preset row (``(("train.epochs", 2),)``, see
+:mod:`hemlab.tasks.overrides`); ``spec.settings`` is the resolved row, and it travels with
+the spec to every executor. ``run_id`` hashes everything that determines the result: the
+resolved settings (every field, with the ``TrainConfig``), dataset, model, loss and
+options (for a registered loss also its module and version), seed and hemlab's version;
+``settings_id`` hashes the resolved settings alone.
+
 Loss specs on the command line read ``hem`` or ``hem:margin=0.5,reduction=sum``
 (:func:`parse_loss_spec`); options are checked against the loss registry, and an option
 equal to the loss's default is dropped, so ``hem:margin=1`` and ``hem`` are the same run.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from hemlab.losses import accepted_arguments, loss_info
+from hemlab.tasks.names import DEFAULT_SEEDS, PRESET_NAMES, TASK_NAMES
 from hemlab.train import TrainConfig
 
-TASK_NAMES: tuple[str, ...] = ("clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation")
-PRESET_NAMES: tuple[str, ...] = ("quick", "paper")
 DEFAULT_LOSSES: tuple[str, ...] = ("ce", "mm", "hem", "logitnorm", "la", "dice", "focal")
-DEFAULT_SEEDS = 10
-"""Seeds per loss of a sweep unless asked otherwise: enough for the verdicts' minimum of 5
-paired seeds with room to decide (see ``docs/paper.md``); measured to keep ``make demo``
-within 5 minutes on 2 idle cores."""
 MARGIN_SWEEP: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
 """HEM margins the quick preset sweeps on every task (``TaskSettings.margin_sweep``)."""
 
@@ -80,6 +83,9 @@ def canonical_loss_options(loss: str, options: Mapping[str, OptionValue]) -> Los
             raise ValueError(f"loss_options: {loss}:{name} expected a number or a word, got {value!r}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"loss_options: {loss}:{name} expected a finite number, got {value!r}")
+        default = info.defaults.get(name)
+        if isinstance(value, str) and isinstance(default, (int, float)) and not isinstance(default, bool):
+            raise ValueError(f"loss_options: {loss}:{name} expected a number (default {default!r}), got {value!r}")
         if info.defaults.get(name) != value:
             kept[name] = float(value) if isinstance(value, int) and isinstance(info.defaults.get(name), float) else value
     return tuple(sorted(kept.items()))
@@ -97,6 +103,23 @@ def parse_loss_spec(text: str) -> tuple[str, LossOptions]:
     return name, canonical_loss_options(name, options)
 
 
+def check_losses(variants: Iterable[tuple[str, LossOptions]], outputs: Iterable[str]) -> None:
+    """Build each ``(loss, options)`` once and evaluate it on a tiny input of each of
+    ``outputs`` it supports (``hemlab.losses.user.probe_loss``), so a bad option value is
+    refused before any run; ``ValueError`` naming the loss spec and what the loss said."""
+    from hemlab.losses.user import probe_loss
+
+    outputs = list(dict.fromkeys(outputs))
+    for name, options in dict.fromkeys(variants):
+        info = loss_info(name)
+        for output in (output for output in outputs if output in info.outputs):
+            try:
+                probe_loss(info, output, dict(options))
+            except Exception as error:  # noqa: BLE001 - a user loss may raise anything; one line says what
+                raise ValueError(f"losses: {loss_label(name, options)} fails on a tiny {output} input: "
+                                 f"{type(error).__name__}: {error}") from None
+
+
 def loss_label(loss: str, loss_options: LossOptions) -> str:
     """The short name of a loss with its options, e.g. ``hem:margin=0.5``."""
     if not loss_options:
@@ -111,7 +134,9 @@ class RunSpec:
 
     ``loss_options`` is a sorted tuple of ``(name, value)`` pairs without the loss's
     defaults (use :func:`canonical_loss_options`). ``preset`` names the row of
-    :data:`PRESETS` whose settings the run uses.
+    :data:`PRESETS` whose settings the run uses, and ``overrides`` the changes to that row
+    (``(path, value)`` pairs without task prefix, checked by
+    :func:`hemlab.tasks.overrides.canonical_overrides`).
     """
 
     task: str
@@ -121,14 +146,18 @@ class RunSpec:
     loss_options: LossOptions = ()
     seed: int = 0
     preset: str = "quick"
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
+        from hemlab.tasks.overrides import canonical_overrides
+
         _choice(self.task, TASK_NAMES, "task")
         _choice(self.preset, PRESET_NAMES, "preset")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed: expected a non-negative integer, got {self.seed!r}")
         canonical = canonical_loss_options(self.loss, dict(self.loss_options))
         object.__setattr__(self, "loss_options", canonical)
+        object.__setattr__(self, "overrides", canonical_overrides(self.overrides))
 
     @property
     def loss_label(self) -> str:
@@ -137,23 +166,49 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
         record["loss_options"] = dict(self.loss_options)
+        record["overrides"] = json.loads(json.dumps(dict(self.overrides)))
         return record
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> "RunSpec":
         values = dict(record)
         values["loss_options"] = tuple(sorted(dict(values.get("loss_options", {})).items()))
+        values["overrides"] = tuple(dict(values.get("overrides", {})).items())
         return cls(**{key: values[key] for key in (f.name for f in fields(cls)) if key in values})
 
-    @property
+    @functools.cached_property
     def run_id(self) -> str:
-        """``<task>-<loss>-<12 hex digits>``: stable across machines and Python versions."""
-        digest = hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-        return f"{self.task}-{self.loss}-{digest}"
+        """``<task>-<loss>-<12 hex digits>``: a hash of everything that determines the result
+        (module docstring); stable across machines and Python versions."""
+        from hemlab import __version__
+
+        info = loss_info(self.loss)
+        identity = {"task": self.task, "dataset": self.dataset, "model": self.model, "loss": self.loss,
+                    "loss_options": dict(self.loss_options), "seed": self.seed,
+                    "settings": asdict(self.settings), "loss_module": info.module, "loss_version": info.version,
+                    "hemlab": __version__}
+        return f"{self.task}-{self.loss}-{_digest(identity)}"
+
+    @functools.cached_property
+    def settings(self) -> "TaskSettings":
+        """The preset's row for the task with the spec's ``overrides`` applied."""
+        from hemlab.tasks.overrides import apply_overrides
+
+        return apply_overrides(task_settings(self.preset, self.task), self.overrides)
 
     @property
-    def settings(self) -> "TaskSettings":
-        return task_settings(self.preset, self.task)
+    def settings_id(self) -> str:
+        """12 hex digits of the resolved settings: equal for runs trained under equal settings."""
+        return settings_fingerprint(self.settings)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha1(json.dumps(value, sort_keys=True, default=repr).encode()).hexdigest()[:12]
+
+
+def settings_fingerprint(settings: "TaskSettings") -> str:
+    """12 hex digits hashing every field of ``settings`` (and of its ``TrainConfig``)."""
+    return _digest(asdict(settings))
 
 
 # ----------------------------------------------------------------------------- presets
@@ -289,6 +344,6 @@ def presets_table() -> list[dict[str, Any]]:
 
 __all__ = [
     "CONTINUAL_PROTOCOLS", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "LA_PRIORS", "MARGIN_SWEEP", "PRESETS",
-    "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings", "canonical_loss_options", "loss_label",
-    "parse_loss_spec", "presets_table", "task_settings", "with_settings"
+    "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings", "canonical_loss_options", "check_losses", "loss_label",
+    "parse_loss_spec", "presets_table", "settings_fingerprint", "task_settings", "with_settings"
 ]

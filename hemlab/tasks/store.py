@@ -262,7 +262,7 @@ class ResultStore:
         data = buffer.getvalue()
         record = {
             "run_id": spec.run_id, "spec": spec.to_dict(), "loss_label": spec.loss_label, "seconds": result.seconds,
-            "hemlab_version": __version__,
+            "hemlab_version": __version__, "settings_id": spec.settings_id,
             "rows": [{**row, "value": _finite_or_none(row["value"])} for row in result.rows],
             "history": [{key: _finite_or_none(value) for key, value in row.items()} for row in result.history],
             "artifacts_sha256": hashlib.sha256(data).hexdigest(),
@@ -311,7 +311,8 @@ class ResultStore:
                              "model": spec["model"], "loss": spec["loss"], "loss_label": record["loss_label"],
                              "seed": spec["seed"], "condition": row["condition"], "metric": row["metric"],
                              "value": math.nan if row["value"] is None else row["value"],
-                             "seconds": record["seconds"], "_order": order})
+                             "seconds": record["seconds"], "settings_id": record.get("settings_id", ""),
+                             "_order": order})
         table = pd.DataFrame(rows, columns=[*ROW_COLUMNS, "_order"])
         table = table.sort_values(["task", "loss_label", "seed", "_order"], kind="stable")
         return table.drop(columns="_order").reset_index(drop=True)

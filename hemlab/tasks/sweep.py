@@ -15,7 +15,8 @@ import pandas as pd
 
 from hemlab.runtime import results_root
 from hemlab.tasks.execute import ExecutionReport, execute
-from hemlab.tasks.plan import plan
+from hemlab.tasks.overrides import Override
+from hemlab.tasks.plan import check_datasets, plan
 from hemlab.tasks.spec import DEFAULT_SEEDS, RunSpec
 from hemlab.tasks.store import ResultStore
 
@@ -52,15 +53,19 @@ class Sweep:
 
 def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
           seeds: int = DEFAULT_SEEDS, out: str | Path | None = None, *, dataset: str | None = None,
-          margin_sweep: bool = True, executor: str = "processes", workers: int = 0, device: str = "cpu",
+          margin_sweep: bool = True, overrides: Sequence[Override] = (), executor: str = "processes",
+          workers: int = 0, device: str = "cpu",
           progress: bool = True, **executor_options) -> Sweep:
     """:func:`plan` the sweep, :func:`execute` what ``<out>`` lacks, and return it.
 
     ``out`` defaults to ``$HEMLAB_RESULTS`` or ``results/``; the other arguments are those of
-    :func:`plan` and :func:`execute`.
+    :func:`plan` and :func:`execute`. Before any run starts, the datasets the missing runs
+    download are checked once (``DatasetUnavailableError`` when one cannot be had).
     """
-    specs = plan(preset, tasks, losses, seeds=seeds, dataset=dataset, margin_sweep=margin_sweep)
+    specs = plan(preset, tasks, losses, seeds=seeds, dataset=dataset, margin_sweep=margin_sweep,
+                 overrides=overrides)
     store = ResultStore(Path(out) if out is not None else results_root())
+    check_datasets(spec for spec in specs if not store.has(spec))
     report = execute(specs, store, executor=executor, workers=workers, device=device, progress=progress,
                      **executor_options)
     return Sweep(preset=preset, specs=specs, store=store, report=report)

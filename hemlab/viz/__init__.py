@@ -27,7 +27,7 @@ from hemlab.viz.glyphs import plot_glyph_grid
 from hemlab.viz.imbalanced import plot_per_class_accuracy_vs_count
 from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
-from hemlab.viz.paper_figures import headline_tuples, save_paper_figures
+from hemlab.viz.paper_figures import headline_tuples, save_comparison_figure, save_paper_figures
 from hemlab.viz.panels import selection_panel
 from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
@@ -68,6 +68,7 @@ __all__ = [
     "plot_true_logit_pull",
     "pull_during_training",
     "rival_sweep",
+    "save_comparison_figure",
     "save_paper_figures",
     "selection_panel",
     "train_toy_models",

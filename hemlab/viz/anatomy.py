@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_rgb
 from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
@@ -38,12 +38,13 @@ CLASS_COLORS: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9
                                  "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def loss_color(name: str) -> str:
-    """The colour of registry loss ``name`` in every hemlab figure (:func:`hemlab.viz.loss_colors`)."""
+def loss_color(name: str) -> tuple[float, float, float]:
+    """The loss's colour of the shared palette (:func:`hemlab.viz.palette.loss_colors`; HEM
+    red, a registered loss the colour fixed by its name), so a loss looks the same in every figure."""
     names = available_losses()
     if name not in names:
         raise ValueError(f"name: expected one of {names}, got {name!r}")
-    return loss_colors([name])[name]
+    return to_rgb(loss_colors([name])[name])
 
 
 def anatomy_losses() -> list[str]:

@@ -1,8 +1,10 @@
-"""The figures ``hemlab paper`` writes beside its tables: the summary, the margin sweep and
-the critical-difference diagram of the losses' average ranks."""
+"""The figures ``hemlab paper`` writes beside its tables (the summary, the margin sweep and
+the critical-difference diagram of the losses' average ranks), and the summary figure of
+``hemlab compare`` with its subject highlighted."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -36,11 +38,23 @@ def save_paper_figures(summary: pd.DataFrame, preset: str, out_dir: str | Path) 
     ranking = loss_ranks(summary, preset)
     if len(ranking["ranks"]) >= 2 and len(ranking["average"]) >= 3:
         figures["ranks.png"] = lambda: plot_critical_difference(ranking)
-    written = []
-    for name, draw in figures.items():
-        figure = draw()
-        with atomic_path(Path(out_dir) / name) as temporary:
-            figure.savefig(temporary, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
-        plt.close(figure)
-        written.append(Path(out_dir) / name)
-    return written
+    return [_save(draw(), Path(out_dir) / name) for name, draw in figures.items()]
+
+
+def _save(figure, path: Path) -> Path:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def save_comparison_figure(summary: pd.DataFrame, preset: str, subject: str, against: Sequence[str],
+                           path: str | Path) -> Path:
+    """Write the summary figure of ``subject`` and the ``against`` labels to ``path`` (PNG),
+    the subject highlighted, one panel per task of ``summary``; return ``path``."""
+    heads = {task: entry for task, entry in headline_tuples(preset).items() if task in set(summary["task"])}
+    present = set(summary["loss_label"])
+    labels = [label for label in (subject, *against) if label in present]
+    figure = plot_summary(summary, heads, losses=labels, highlight=subject,
+                          title=f"{subject} against {', '.join(against)} ({preset} preset; mean and 95% CI)")
+    return _save(figure, Path(path))

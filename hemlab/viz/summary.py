@@ -64,28 +64,31 @@ def _metric_label(metric: str, higher_is_better: bool) -> str:
     return f"{metric.replace('_', ' ')} ({'higher' if higher_is_better else 'lower'} is better)"
 
 
-def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: dict[str, str], metric: str) -> None:
-    """One point with its 95% CI (clipped to ``metric``'s range) per label, top to bottom; HEM as a
-    larger diamond with a guide line."""
+def _draw_headline(axis: Axes, rows: pd.DataFrame, labels: list[str], colors: dict[str, str], metric: str,
+                   highlight: str | None = None) -> None:
+    """One point with its 95% CI (clipped to ``metric``'s range) per label, top to bottom; the
+    highlighted label (default HEM) as a larger diamond with a guide line."""
     rows = rows.set_index("loss_label").loc[labels]
     positions = np.arange(len(labels))[::-1]
     errors = _ci_errors(rows, metric)
+    strong = (lambda label: is_hem(label)) if highlight is None else (lambda label: label == highlight)
     for index, (position, label, mean) in enumerate(zip(positions, labels, rows["mean"].to_numpy(float))):
-        hem = is_hem(label)
-        axis.errorbar(mean, position, xerr=errors[:, index:index + 1], marker="D" if hem else "o",
-                      markersize=9 if hem else 6, capsize=4, **line_style(label, colors))
-    if "hem" in labels:
-        axis.axvline(rows.loc["hem", "mean"], color=HEM_COLOR, alpha=0.35, linestyle="--", linewidth=1.2, zorder=1)
+        axis.errorbar(mean, position, xerr=errors[:, index:index + 1], marker="D" if strong(label) else "o",
+                      markersize=9 if strong(label) else 6, capsize=4, **line_style(label, colors, highlight))
+    guide = "hem" if highlight is None else highlight
+    if guide in labels:
+        axis.axvline(rows.loc[guide, "mean"], color=HEM_COLOR if highlight is None else colors[guide], alpha=0.35,
+                     linestyle="--", linewidth=1.2, zorder=1)
     axis.set_yticks(positions, labels)
     for tick, label in zip(axis.get_yticklabels(), labels):
         tick.set_color(colors[label])
-        tick.set_fontweight("bold" if is_hem(label) else "normal")
+        tick.set_fontweight("bold" if strong(label) else "normal")
     axis.set_ylim(-0.6, len(labels) - 0.4)
     axis.grid(alpha=0.3, axis="x")
 
 
 def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequence[str] | None = None,
-                 title: str = "Headline results (mean and 95% CI over seeds)") -> Figure:
+                 title: str = "Headline results (mean and 95% CI over seeds)", highlight: str | None = None) -> Figure:
     """One panel per task: each loss's headline metric as a point with its 95% confidence interval.
 
     Args:
@@ -96,6 +99,8 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
             loss order (so a margin sweep's ``hem:margin=...`` rows stay out unless named here).
             A panel shows the chosen labels its task has.
         title: figure title ("" for none).
+        highlight: the loss label drawn strong (a larger diamond, a guide line at its mean, a
+            bold tick label); default None highlights HEM. It must be one of the chosen labels.
 
     Returns:
         A figure with one axis per task that has headline rows (at most three per row).
@@ -109,12 +114,14 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
                          f"tasks present: {sorted(summary['task'].unique())}")
     present = list(dict.fromkeys(label for rows, _, _ in panels.values() for label in rows["loss_label"]))
     chosen = choose_labels(present, losses, "summary")
+    if highlight is not None and highlight not in chosen:
+        raise ValueError(f"highlight: expected one of the shown labels {chosen}, got {highlight!r}")
     colors = loss_colors(chosen)
     width = max(4.3, 3.3 + 0.09 * max(map(len, chosen)))     # room for long labels such as hem:margin=0.25
     figure, axes = panel_grid(len(panels), max_columns=3, panel_size=(width, 0.45 * len(chosen) + 1.5))
     for axis, (task, (rows, metric, higher)) in zip(axes, panels.items()):
         labels = [label for label in chosen if label in set(rows["loss_label"])]
-        _draw_headline(axis, rows, labels, colors, metric)
+        _draw_headline(axis, rows, labels, colors, metric, highlight)
         axis.set(xlabel=_metric_label(metric, higher), title=_panel_title(task, rows["condition"].iloc[0]))
         axis.set_ylabel("loss")
     return finish(figure, title)

@@ -89,9 +89,9 @@ def test_paper_writes_tables_figures_and_verdicts(tmp_path, capsys):
     assert (folder / "ranks.csv").is_file() and not (folder / "timing.csv").exists()
     results = pd.read_csv(folder / "results.csv")
     assert set(results["loss_label"]) == {"ce", "hem"} and set(results["seed"]) == {0, 1}
-    assert "verdicts" in out and "4 runs done, 0 already stored" in out
+    assert "verdicts" in out and "4 runs done, 0 stored runs reused" in out
     assert main(argv) == 0
-    assert "0 runs done, 4 already stored" in capsys.readouterr().out
+    assert "0 runs done, 4 stored runs reused" in capsys.readouterr().out
 
 
 def test_failed_runs_are_listed_and_give_status_1(tmp_path, capsys, monkeypatch):

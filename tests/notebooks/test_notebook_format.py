@@ -17,9 +17,11 @@ PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 10}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
                   "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
 FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
-                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None}}
+                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None},
+                    "09_your_own_loss": {"out": None, "seeds": 3}}
 """Where a notebook writes or reads results: the first two write their own tables to ``out``; the
-task notebooks and the paper figures read the default results folder (``None``) unless told."""
+task notebooks, the paper figures and your-own-loss read the default results folder (``None``) unless told.
+The task notebooks read the quick sweep's 10 seeds; your-own-loss trains its loss on the spot, with 3."""
 
 
 def test_the_notebooks_exist(notebook_names):

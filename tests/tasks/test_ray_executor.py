@@ -148,3 +148,19 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_runs(ray_instance, f
     uninterrupted = ResultStore(tmp_path / "uninterrupted")
     _sweep(uninterrupted, "local", fakes.fake_run)
     _assert_same_rows(store.table("quick"), uninterrupted.table("quick"))
+
+
+def test_ray_workers_import_the_plugin_a_job_names(ray_instance, tmp_path, monkeypatch):
+    """The plug-in's folder is on this process's path only: each worker adds it from the job."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from plugin_source import TINY, imported_plugin
+
+    from hemlab.tasks import task_settings
+
+    with imported_plugin(tmp_path / "plugins", "ray_plugin_losses", "sqray", monkeypatch):
+        settings = task_settings("quick", "clean_corrupt")
+        specs = [RunSpec("clean_corrupt", settings.dataset, settings.model, "sqray", seed=0, overrides=TINY)]
+        store = ResultStore(tmp_path / "results")
+        report = execute(specs, store, executor="ray", progress=False)
+        assert not report.failed, [failure.error for failure in report.failed]
+        assert set(store.table("quick")["loss_label"]) == {"sqray"}

@@ -212,8 +212,9 @@ def test_the_anatomy_plots_use_the_shared_palette():
     from matplotlib.colors import to_rgba
 
     from hemlab.viz import HEM_COLOR, loss_colors
-    assert loss_color("hem") == HEM_COLOR
-    assert all(loss_color(name) == loss_colors([name])[name] for name in ("ce", "mm", "logitnorm", "focal"))
+    assert loss_color("hem") == pytest.approx(to_rgba(HEM_COLOR)[:3])
+    assert all(loss_color(name) == pytest.approx(to_rgba(loss_colors([name])[name])[:3])
+               for name in ("ce", "mm", "logitnorm", "focal"))
     axis = plot_rival_sweep(rival_sweep(LOGITS, 0, 1), true_logit=1.0, margin=1.0)
     (hem_line,) = [line for line in axis.get_lines() if line.get_label() == "hem"]
     assert to_rgba(hem_line.get_color()) == pytest.approx(to_rgba(HEM_COLOR))

@@ -79,6 +79,26 @@ def test_summary_shows_the_margin_sweep_when_asked(summary, assert_readable):
     assert all(list(_points(axis)) == losses for axis in figure.axes)
 
 
+def test_summary_highlights_the_subject_of_a_comparison(summary, assert_readable, tmp_path):
+    subject = summary[summary["loss_label"] == "ce"].assign(loss="mine", loss_label="mine")
+    shifted = subject.assign(mean=subject["mean"] + 0.05, ci_low=subject["ci_low"] + 0.05,
+                             ci_high=subject["ci_high"] + 0.05)
+    with_mine = pd.concat([summary, shifted], ignore_index=True)
+    figure = plot_summary(with_mine, HEADLINES, losses=["mine", "hem", "ce"], highlight="mine")
+    assert_readable(figure)
+    axis = figure.axes[0]
+    sizes = {label: container.lines[0].get_markersize()
+             for label, container in zip(["mine", "hem", "ce"], axis.containers)}
+    assert sizes["mine"] > sizes["hem"] == sizes["ce"]
+    bold = {tick.get_text(): tick.get_fontweight() for tick in axis.get_yticklabels()}
+    assert bold == {"mine": "bold", "hem": "normal", "ce": "normal"}
+    guide = [line for line in axis.get_lines() if list(line.get_xdata()) == [MEANS["ce"] + 0.05] * 2]
+    assert guide and to_rgba(guide[0].get_color())[:3] == pytest.approx(to_rgba(loss_colors(["mine"])["mine"])[:3])
+    figure.savefig(tmp_path / "highlight.png")
+    with pytest.raises(ValueError, match="highlight: expected one of the shown labels"):
+        plot_summary(with_mine, HEADLINES, losses=["hem", "ce"], highlight="mine")
+
+
 def test_summary_without_intervals_draws_bare_points(summary):
     single_seed = summary.assign(n=1, std=np.nan, ci_low=np.nan, ci_high=np.nan)
     figure = plot_summary(single_seed, {"clean_corrupt": HEADLINES["clean_corrupt"]})
