@@ -108,7 +108,7 @@ def test_fits_per_run_follow_the_preset(gpu_check):
                               protocols=("replay", "finetune"))
     assert [images for _, images, _ in gpu_check.fits_per_run("continual", continual)] == [
         10_000, 10_040, 10_080, 10_120, 10_160] + [10_000] * 5
-    with pytest.raises(ValueError, match="dataset: the estimate knows cifar10, voc, got 'digits'"):
+    with pytest.raises(ValueError, match="dataset: the estimate knows cifar10, voc, got 'glyphs'"):
         gpu_check.fits_per_run("clean_corrupt", task_settings("quick", "clean_corrupt"))
 
 

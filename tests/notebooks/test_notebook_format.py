@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 10}
+PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 5}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
                   "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
 FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
