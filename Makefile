@@ -44,12 +44,17 @@ screenshots: setup browser
 		$(PY) -m pytest tests/browser/test_loss_anatomy.py tests/browser/test_task_notebook.py -q
 
 # `make docs` first: the quick sweep (the main job, end to end), then every notebook, executed
-# once for the site (that run is the notebooks' test: an error in any cell fails it), then the
-# test suite, whose tests/site and browser tests read the site just built. One OpenMP thread
-# per process: notebook kernels share the CPU, and two spinning threads per process on a small
-# machine run many times slower.
+# for the site (an error in any cell fails the build). Then the tests: every notebook again
+# under nbval in fresh kernels, the test suite on two workers (a test file stays on one
+# worker), and last, one at a time, the tests that start servers of their own (JupyterLab and
+# the site in Chromium, Ray). One OpenMP thread per process: on a small machine two spinning
+# threads per process run many times slower.
+SERIAL_TESTS := tests/browser tests/tasks/test_ray_executor.py tests/tasks/test_plugin_executors.py
+TEST_ENV := HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) HEMLAB_SITE=$(CURDIR)/site OMP_NUM_THREADS=1
 test: docs browser
-	HEMLAB_QUICK=1 HEMLAB_RESULTS=$(RESULTS) HEMLAB_SITE=$(CURDIR)/site OMP_NUM_THREADS=1 $(PY) -m pytest tests
+	$(TEST_ENV) $(PY) -m pytest notebooks/*.ipynb --nbval-lax -n 2 --dist loadfile -q
+	$(TEST_ENV) $(PY) -m pytest tests -n 2 --dist loadfile $(addprefix --ignore=,$(SERIAL_TESTS))
+	$(TEST_ENV) $(PY) -m pytest $(SERIAL_TESTS)
 
 test-fast: setup
 	HEMLAB_QUICK=1 $(PY) -m pytest tests -x -q
