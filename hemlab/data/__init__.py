@@ -19,8 +19,7 @@ The names load on first use (PEP 562), so importing one module of the package (s
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hemlab.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.data.augment": ("random_crop_flip",),
@@ -37,18 +36,5 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.data.toy2d": ("TOY2D_NAMES", "load_toy2d", "make_toy2d"),
     "hemlab.sentinels": ("IGNORE_INDEX", "UNKNOWN_LABEL", "VOC_BOUNDARY"),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
+_HOME, __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 __all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'hemlab.data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))

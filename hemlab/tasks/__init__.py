@@ -21,10 +21,11 @@ The names below load on first use (PEP 562), so importing one light module
 """
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import Any
+
+from hemlab.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.tasks.claims": ("EVERY_OTHER",),
@@ -48,21 +49,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.tasks.sweep": ("Sweep", "sweep"),
     "hemlab.tasks.timing": ("measure_training_time",),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
+_HOME, __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 __all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'hemlab.tasks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
 
 
 class _TasksPackage(types.ModuleType):
