@@ -12,8 +12,8 @@ do not inflate it; on CUDA the wall time after synchronising is used). The per-r
 
 Verdict against the band ``1 +- TIMING_BAND`` ("about 10% less time"): ``supported`` when
 the interval lies below ``1 - band``, ``contradicted`` when it lies above ``1 - band`` (HEM
-is not 10% faster), ``not measurable here`` when the interval is wider than the band (the
-measurement cannot resolve 10%), else ``inconclusive``.
+is not 10% faster), ``not measurable here`` when it contains ``1 - band`` and is wider than
+the band (the measurement cannot resolve 10%), else ``inconclusive``.
 """
 from __future__ import annotations
 
@@ -43,15 +43,18 @@ def _clock(device: torch.device) -> float:
 
 def timing_verdict(low: float, high: float, band: float = TIMING_BAND) -> tuple[str, str]:
     """``(verdict, why)`` for a time-ratio interval ``[low, high]`` (see module doc)."""
-    if not (np.isfinite(low) and np.isfinite(high)) or high - low > band:
-        return NOT_MEASURABLE, (f"the 95% interval of the time ratio, [{low:.3f}, {high:.3f}], is wider than the "
-                                f"{band:.0%} band it must resolve")
-    if high < 1 - band:
-        return "supported", f"time ratio interval [{low:.3f}, {high:.3f}] below {1 - band:.2f}"
-    if low > 1 - band:
-        return "contradicted", (f"time ratio interval [{low:.3f}, {high:.3f}] above {1 - band:.2f}: "
+    boundary = 1 - band
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return NOT_MEASURABLE, "no interval of the time ratio"
+    if high < boundary:
+        return "supported", f"time ratio interval [{low:.3f}, {high:.3f}] below {boundary:.2f}"
+    if low > boundary:
+        return "contradicted", (f"time ratio interval [{low:.3f}, {high:.3f}] above {boundary:.2f}: "
                                 f"HEM is not {band:.0%} faster")
-    return "inconclusive", f"time ratio interval [{low:.3f}, {high:.3f}] contains {1 - band:.2f}"
+    if high - low > band:
+        return NOT_MEASURABLE, (f"the 95% interval of the time ratio, [{low:.3f}, {high:.3f}], contains "
+                                f"{boundary:.2f} and is wider than the {band:.0%} band it must resolve")
+    return "inconclusive", f"time ratio interval [{low:.3f}, {high:.3f}] contains {boundary:.2f}"
 
 
 def measure_training_time(preset: str = "quick", task: str = "clean_corrupt", subject: str = "hem",

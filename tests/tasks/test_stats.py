@@ -179,6 +179,7 @@ def test_the_timing_verdict_needs_an_interval_narrower_than_the_band():
     assert timing_verdict(0.95, 1.02)[0] == "contradicted"
     assert timing_verdict(0.86, 0.93)[0] == "inconclusive"
     assert timing_verdict(0.70, 1.20)[0] == NOT_MEASURABLE
+    assert timing_verdict(1.05, 1.30)[0] == "contradicted"   # wide, but wholly above 0.90
 
 
 def test_summary_intervals_stay_inside_the_metric_range():
