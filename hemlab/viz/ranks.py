@@ -32,19 +32,19 @@ def plot_critical_difference(ranking: Mapping[str, Any], *, title: str | None = 
     count = len(average)
     colors = loss_colors(list(average))
     figure, axis = plt.subplots(figsize=(7.5, 1.6 + 0.32 * count))
-    axis.set_xlim(count + 0.3, 0.7)
-    axis.set_ylim(-(count + 1), 2.2)
+    axis.set_xlim(count + 1.9, -0.9)   # rank 1 at the right, room for the labels at both ends
+    axis.set_ylim(-(count * 0.8 + 0.5), 2.2)
     axis.axhline(0, color="black", linewidth=1)
     for rank in range(1, count + 1):
         axis.plot([rank, rank], [0, 0.15], color="black", linewidth=1)
         axis.text(rank, 0.3, str(rank), ha="center", va="bottom", fontsize=9)
     for row, (label, value) in enumerate(sorted(average.items(), key=lambda item: item[1])):
         height = -(row + 1) * 0.8
-        left_side = row < (count + 1) // 2
+        left_side = row < (count + 1) // 2   # the better half is labelled on the right (rank 1's side)
         edge = 0.6 if left_side else count + 0.4
         axis.plot([value, value, edge], [0, height, height], color=colors[label], linewidth=1.6)
-        axis.text(edge + (-0.05 if left_side else 0.05), height, f"{label} ({value:.2f})",
-                  ha="right" if left_side else "left", va="center", fontsize=9, color=colors[label])
+        axis.text(edge + (-0.08 if left_side else 0.08), height, f"{label} ({value:.2f})",
+                  ha="left" if left_side else "right", va="center", fontsize=9, color=colors[label])
     if math.isfinite(critical):
         axis.plot([1, 1 + critical], [1.3, 1.3], color="black", linewidth=2)
         axis.text(1 + critical / 2, 1.45, f"CD = {critical:.2f}", ha="center", va="bottom", fontsize=9)
