@@ -91,8 +91,9 @@ def canonical_loss_options(loss: str, options: Mapping[str, OptionValue]) -> Los
     return tuple(sorted(kept.items()))
 
 
-def parse_loss_spec(text: str) -> tuple[str, LossOptions]:
-    """``'hem:margin=0.5'`` -> ``('hem', (('margin', 0.5),))``, checked by the registry."""
+def read_loss_label(text: str) -> tuple[str, dict[str, OptionValue]]:
+    """``'hem:margin=0.5'`` -> ``('hem', {'margin': 0.5})`` read as text, without asking the
+    loss registry (a stored label of a plug-in loss that is not loaded reads too)."""
     name, _, option_text = text.strip().partition(":")
     options: dict[str, OptionValue] = {}
     for item in filter(None, (part.strip() for part in option_text.split(","))):
@@ -100,6 +101,12 @@ def parse_loss_spec(text: str) -> tuple[str, LossOptions]:
         if not equals or not key.strip() or not value.strip():
             raise ValueError(f"loss: expected NAME or NAME:option=value[,option=value], got {text!r}")
         options[key.strip()] = _parse_value(value)
+    return name, options
+
+
+def parse_loss_spec(text: str) -> tuple[str, LossOptions]:
+    """``'hem:margin=0.5'`` -> ``('hem', (('margin', 0.5),))``, checked by the registry."""
+    name, options = read_loss_label(text)
     return name, canonical_loss_options(name, options)
 
 
@@ -347,5 +354,5 @@ def presets_table() -> list[dict[str, Any]]:
 __all__ = [
     "CONTINUAL_PROTOCOLS", "DEFAULT_LOSSES", "DEFAULT_SEEDS", "LA_PRIORS", "MARGIN_SWEEP", "PRESETS",
     "PRESET_NAMES", "RunSpec", "TASK_NAMES", "TaskSettings", "canonical_loss_options", "check_losses", "loss_label",
-    "parse_loss_spec", "presets_table", "settings_fingerprint", "task_settings", "with_settings"
+    "parse_loss_spec", "presets_table", "read_loss_label", "settings_fingerprint", "task_settings", "with_settings"
 ]

@@ -16,7 +16,7 @@ from scipy import stats as scipy_stats
 
 from hemlab.tasks.claims import CLAIMS, Claim, Headline, headlines
 from hemlab.tasks.result import METRIC_RANGES
-from hemlab.tasks.spec import DEFAULT_LOSSES, parse_loss_spec
+from hemlab.tasks.spec import DEFAULT_LOSSES, read_loss_label
 from hemlab.tasks.verdicts import VERDICTS, verdicts
 
 SUMMARY_KEYS: tuple[str, ...] = ("task", "dataset", "model", "loss", "loss_label", "condition", "metric")
@@ -85,9 +85,10 @@ def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False
 
 def _label_order(label: str) -> tuple:
     """Sort key: hemlab's loss order, the plain label first, then its options (margins ascending)."""
-    name, options = parse_loss_spec(label)
+    name, options = read_loss_label(label)
     rank = DEFAULT_LOSSES.index(name) if name in DEFAULT_LOSSES else len(DEFAULT_LOSSES)
-    return rank, name, tuple((key, str(value)) if isinstance(value, str) else (key, value) for key, value in options)
+    return rank, name, tuple((key, str(value)) if isinstance(value, str) else (key, value)
+                             for key, value in sorted(options.items()))
 
 
 def _mean_std_interval(row: pd.Series, digits: int) -> str:

@@ -34,7 +34,7 @@ from hemlab.tasks.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headli
 from hemlab.tasks.evidence import ALPHA, PairedEvidence, regions
 from hemlab.tasks.items import ItemRecord, standard_error_over_items
 from hemlab.tasks.result import LOWER_IS_BETTER
-from hemlab.tasks.spec import parse_loss_spec
+from hemlab.tasks.spec import read_loss_label
 
 MIN_SEEDS = 5
 """Fewer paired seeds than this decide nothing."""
@@ -193,9 +193,9 @@ def _why(comparison: _Comparison, verdict: str, raw: tuple[float, float], adjust
 def _margin_labels(table: pd.DataFrame, task: str) -> dict[float, str]:
     margins = {}
     for label in table.loc[table["task"] == task, "loss_label"].unique():
-        name, options = parse_loss_spec(label)
-        if name == "hem" and [key for key, _ in options] == ["margin"]:
-            margins[float(dict(options)["margin"])] = label
+        name, options = read_loss_label(label)
+        if name == "hem" and list(options) == ["margin"]:
+            margins[float(options["margin"])] = label
     return dict(sorted(margins.items()))
 
 

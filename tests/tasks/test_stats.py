@@ -215,3 +215,11 @@ def test_headline_table_orders_losses_and_hides_sweep_variants():
     shown = headline_table(summarize(table), "quick")
     assert list(shown.columns) == ["ce", "hem"] and shown.loc["clean_corrupt (accuracy)", "hem"] == "0.850 ± 0.071"
     assert "hem:margin=0.5" in headline_table(summarize(table), "quick", variants=True).columns
+
+
+def test_labels_of_plug_in_losses_that_are_not_loaded_still_read():
+    table = _table({"hem": _shifted(CE, 0.05), "ce": CE, "sqhinge:alpha=0.3": CE, "hem:margin=0.5": _shifted(CE, 0.04)})
+    row = verdicts(table, "quick", claims=_claim("better")).iloc[0]
+    assert row["verdict"] == "supported" and row["holds_for_margins"] == "0.5"
+    shown = metric_table(summarize(table), "clean_corrupt", [("clean", "accuracy")])
+    assert list(shown.index) == ["ce", "hem", "hem:margin=0.5", "sqhinge:alpha=0.3"]
