@@ -1,7 +1,7 @@
 """Command line: rerun the paper's comparison, one task or all of them.
 
-    hemlab paper [--preset quick|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
-    hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|paper] [--seeds N] [--workers N] [--out DIR]
+    hemlab paper [--preset quick|colab|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
+    hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|colab|paper] [--seeds N] [--workers N] [--out DIR]
     hemlab compare --subject LOSS --against LOSS [LOSS ...] [--preset P] [--tasks ...] [--out DIR]
     hemlab tasks [--preset P] [--set FIELD=VALUE ...]   the tasks, presets, headlines; resolved settings
     hemlab losses       the losses and their defaults

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 TASK_NAMES: tuple[str, ...] = ("clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation")
-PRESET_NAMES: tuple[str, ...] = ("quick", "paper")
+PRESET_NAMES: tuple[str, ...] = ("quick", "colab", "paper")
 EXECUTOR_NAMES: tuple[str, ...] = ("local", "processes", "ray")
 DEFAULT_SEEDS = 5
 """Seeds per loss of a sweep unless asked otherwise: the verdicts' minimum of 5 paired seeds
