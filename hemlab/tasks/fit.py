@@ -6,14 +6,16 @@ logit-adjusted loss's class counts are applied the same way in every task.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.utils.data import Dataset
 
 from hemlab.data import DATASETS, class_counts, dataset_targets, load_dataset, random_crop_flip
@@ -58,12 +60,22 @@ class Fit:
     epochs_to_target: float
 
 
+def dataset_options(spec: RunSpec, settings: TaskSettings) -> dict:
+    """The preset's dataset options when ``spec.dataset`` is the preset's dataset (another
+    dataset, e.g. ``hemlab run --dataset digits``, gets its own defaults)."""
+    return dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
+
+
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
-    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with the preset's
-    dataset options when ``spec.dataset`` is the preset's dataset (another dataset, e.g.
-    ``hemlab run --dataset digits``, gets its own defaults)."""
-    options = dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
-    return load_dataset(spec.dataset, seed=split_seed(spec), **options)
+    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with
+    :func:`dataset_options`."""
+    return load_dataset(spec.dataset, seed=split_seed(spec), **dataset_options(spec, settings))
+
+
+def num_classes_of(spec: RunSpec, settings: TaskSettings) -> int:
+    """The classes of ``spec.dataset`` as loaded: its ``num_classes`` option where it has one
+    (the generated shapes: ``dataset_options=num_classes=7``), else its record's."""
+    return int(dataset_options(spec, settings).get("num_classes", DATASETS[spec.dataset].num_classes))
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
@@ -73,6 +85,14 @@ def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.M
     if "image_size" in MODELS[spec.model].options and info.image_size is not None:
         options.setdefault("image_size", info.image_size)
     return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
+
+
+def augmentation(spec: RunSpec, settings: TaskSettings) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None:
+    """The on-device training augmentation when ``settings.augment``: random crop, with a
+    left-right flip only where the dataset is ``mirror_invariant`` (not digits or glyphs)."""
+    if not settings.augment:
+        return None
+    return functools.partial(random_crop_flip, flip=DATASETS[spec.dataset].mirror_invariant)
 
 
 def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
@@ -109,7 +129,7 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
         checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"
     started = time.perf_counter()
     history = train(model, loss, train_set, settings.train, seed=spec.seed, eval_data=eval_set,
-                    device=context.device, augment=random_crop_flip if settings.augment else None,
+                    device=context.device, augment=augmentation(spec, settings),
                     checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}")
     seconds = time.perf_counter() - started
     reached = history.index[history["eval_accuracy"] >= settings.target_accuracy]
@@ -121,6 +141,6 @@ def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Da
     """Train a fresh model on all classes of ``spec.dataset`` (evaluating on its test split
     after each epoch); return the fit with the ``(train, test)`` datasets."""
     train_set, test_set = load_data(spec, context.settings)
-    num_classes = DATASETS[spec.dataset].num_classes
+    num_classes = num_classes_of(spec, context.settings)
     model = build_model(spec, context.settings, num_classes)
     return fit(spec, context, model, train_set, test_set, num_classes=num_classes), train_set, test_set

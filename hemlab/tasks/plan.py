@@ -44,6 +44,14 @@ def _check_settings(task: str, settings: TaskSettings, dataset: str) -> None:
     DATASETS.check(dataset, dict(settings.dataset_options))
 
 
+def _another_dataset(changes: tuple, dataset: str) -> tuple:
+    """``changes`` that put ``dataset`` in the settings instead of the preset's; the preset's
+    dataset options are for its own dataset, so they go unless ``changes`` set them."""
+    keep = tuple(change for change in changes if change[0] != "dataset")
+    options = () if any(path == "dataset_options" for path, _ in keep) else (("dataset_options", ()),)
+    return keep + (("dataset", dataset),) + options
+
+
 def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
          seeds: int = DEFAULT_SEEDS, dataset: str | None = None, margin_sweep: bool = True,
          overrides: Sequence[Override] = ()) -> list[RunSpec]:
@@ -54,7 +62,9 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     left out of that task (Dice runs only in segmentation); a named loss that supports none
     of the ``tasks`` is an error. With
     ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
-    ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it).
+    ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it) in
+    the specs' settings, without the preset's dataset options (its own defaults, or
+    ``dataset_options`` from ``overrides``).
     ``overrides`` change the preset's rows (``(path, value)`` pairs, a path optionally
     prefixed by a task: :mod:`hemlab.tasks.overrides`); each spec carries those of its task.
     """
@@ -76,6 +86,9 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
         changes = task_overrides(overrides, task)
         settings = resolve_settings(preset, task, changes)
         task_dataset = dataset or settings.dataset
+        if task_dataset != settings.dataset:
+            changes = _another_dataset(changes, task_dataset)
+            settings = resolve_settings(preset, task, changes)
         _check_settings(task, settings, task_dataset)
         variants = [(name, options) for name, options in parsed if name in task_losses(task)]
         if margin_sweep and settings.margin_sweep and any(name == "hem" for name, _ in parsed):
