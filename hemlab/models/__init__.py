@@ -12,6 +12,7 @@ name            default input     output             made for
 ``unet``        3 x H x W         ``(N, K, H, W)``   segmentation (shapes, VOC)
 ``deeplabv3``   3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision DeepLabV3, ResNet-50
 ``fcn``         3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision FCN, ResNet-50
+``lraspp``      3 x H x W         ``(N, K, H, W)``   segmentation, torchvision LR-ASPP, MobileNetV3 (small)
 ==============  ================  =================  ==============================================
 
 Each model defaults to the input its name promises (``in_channels`` and, for the MLP,
@@ -31,7 +32,7 @@ from torch import nn
 
 from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, resnet20_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
-from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn
+from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn, lraspp
 from hemlab.models.unet import UNet
 from hemlab.registry import Record, Registry
 
@@ -64,6 +65,8 @@ MODELS: Registry[ModelInfo] = Registry("model", (
               "dense logits.", deeplabv3, "segmentation"),
     ModelInfo("fcn", "torchvision FCN, ResNet-50 backbone (output stride 8), 32.9M parameters; dense logits.",
               fcn, "segmentation"),
+    ModelInfo("lraspp", "torchvision LR-ASPP, MobileNetV3-Large backbone, 3.2M parameters; dense logits.", lraspp,
+              "segmentation"),
 ))
 
 
@@ -118,5 +121,5 @@ def create_model(
 
 __all__ = [
     "MLP", "MODELS", "CifarCNN", "CifarResNet", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter", "UNet",
-    "available_models", "count_parameters", "create_model", "deeplabv3", "fcn", "model_defaults", "resnet18_cifar", "resnet20_cifar",
+    "available_models", "count_parameters", "create_model", "deeplabv3", "fcn", "lraspp", "model_defaults", "resnet18_cifar", "resnet20_cifar",
 ]
