@@ -6,13 +6,14 @@ coverage ``a`` ``(1, S, S)`` of a :func:`hemlab.data.glyphs.make_glyphs` glyph (
 rotation, shift, size, distractor strokes and blur; no pixel noise there) and composites it,
 with independent draws per image:
 
-1. background ``b = clamp(coarse + texture * fine, 0, 1)``: ``coarse`` a ``4 x 4`` grid of
-   colours ``U(0, 1)^3`` upsampled bilinearly (smooth colour gradients), ``fine`` a
-   ``S/2 x S/2`` grid of ``U(-1, 1)^3`` upsampled bilinearly (a grain of about two pixels,
-   as strong as the strokes' edges);
-2. ink colour ``c ~ U(0, 1)^3``, moved away from the background's mean colour ``m`` until
-   their distance is at least ``contrast`` (``c = m + contrast * (c - m) / |c - m|`` when
-   closer), so every glyph is visible to the eye;
+1. background ``b = clamp(m + variation * coarse + texture * fine, 0, 1)``: a base colour
+   ``m ~ U(0, 1 - contrast)^3``, ``coarse`` a ``4 x 4`` grid of ``U(-1, 1)^3`` upsampled
+   bilinearly (smooth colour gradients), ``fine`` a ``S/2 x S/2`` grid of ``U(-1, 1)^3``
+   upsampled bilinearly (a grain of about two pixels);
+2. ink colour ``c = m + contrast + (1 - m - contrast) * u`` with ``u ~ U(0, 1)^3``: every
+   channel of the ink is at least ``contrast`` above the base colour, so the glyph is lighter
+   than its background in each channel (one polarity, as the grey glyphs; with the polarity
+   drawn at random too, ResNet-20 stayed at chance after 780 SGD steps), in a random hue;
 3. ``x = (1 - a) b + a c + sigma * N(0, 1)`` with ``sigma ~ U(0, noise)``, clipped to [0, 1].
 
 Images are ``(N, 3, S, S)`` float32 in [0, 1]; targets int64 indices into ``characters``.
@@ -31,22 +32,19 @@ from hemlab.data.glyphs import DIGITS, _check_count, _check_number, make_glyphs,
 COARSE_CELLS = 4
 
 
-def _backgrounds(count: int, side: int, texture: float, generator: torch.Generator) -> Tensor:
-    coarse = torch.rand(count, 3, COARSE_CELLS, COARSE_CELLS, generator=generator)
+def _backgrounds(base: Tensor, side: int, variation: float, texture: float, generator: torch.Generator) -> Tensor:
+    """``(N, 3, S, S)`` backgrounds around the base colours ``base`` ``(N, 3, 1, 1)``."""
+    count = len(base)
+    coarse = torch.rand(count, 3, COARSE_CELLS, COARSE_CELLS, generator=generator) * 2 - 1
     fine = torch.rand(count, 3, max(2, side // 2), max(2, side // 2), generator=generator) * 2 - 1
     smooth = F.interpolate(coarse, size=(side, side), mode="bilinear", align_corners=False)
     grain = F.interpolate(fine, size=(side, side), mode="bilinear", align_corners=False)
-    return (smooth + texture * grain).clamp_(0.0, 1.0)
+    return (base + variation * smooth + texture * grain).clamp_(0.0, 1.0)
 
 
-def _ink_colours(backgrounds: Tensor, contrast: float, generator: torch.Generator) -> Tensor:
-    """``(N, 3, 1, 1)`` ink colours at least ``contrast`` away from each background's mean colour."""
-    mean = backgrounds.mean((2, 3), keepdim=True)
-    colours = torch.rand(mean.shape, generator=generator)
-    offset = colours - mean
-    distance = offset.norm(dim=1, keepdim=True).clamp(min=1e-6)
-    pushed = mean + contrast * offset / distance
-    return torch.where(distance < contrast, pushed, colours).clamp_(0.0, 1.0)
+def _ink_colours(base: Tensor, contrast: float, generator: torch.Generator) -> Tensor:
+    """``(N, 3, 1, 1)`` ink colours, each channel at least ``contrast`` above ``base``'s."""
+    return base + contrast + (1 - base - contrast) * torch.rand(base.shape, generator=generator)
 
 
 def make_colour_glyphs(
@@ -59,21 +57,24 @@ def make_colour_glyphs(
     scale: float = 0.2,
     blur: float = 1.0,
     distractors: float = 1.0,
-    texture: float = 0.25,
+    variation: float = 0.15,
+    texture: float = 0.1,
     contrast: float = 0.3,
-    noise: float = 0.15,
+    noise: float = 0.1,
     seed: int = 0,
 ) -> TensorDataset:
     """``n_images`` colour glyphs of ``characters`` drawn from ``seed`` (module docstring).
 
     The shape options are :func:`hemlab.data.glyphs.make_glyphs`'s (``image_size`` 8..64);
-    ``texture`` is the grain's amplitude in [0, 1], ``contrast`` the least distance between
-    ink and mean background colour in [0, 1.7], ``noise`` the largest pixel-noise std in
+    ``variation`` and ``texture`` are the amplitudes of the background's colour gradients
+    and grain in [0, 1], ``contrast`` how much lighter than the base colour the ink is at
+    least, per channel, in [0, 1], ``noise`` the largest pixel-noise std in
     [0, 1]. Returns images ``(n_images, 3, S, S)`` float32 in [0, 1] and balanced targets
     ``(n_images,)`` int64 in ``0..K-1``.
     """
+    variation = _check_number("variation", variation, 0.0, 1.0, "a gradient amplitude")
     texture = _check_number("texture", texture, 0.0, 1.0, "a grain amplitude")
-    contrast = _check_number("contrast", contrast, 0.0, 1.7, "a colour distance")
+    contrast = _check_number("contrast", contrast, 0.0, 1.0, "a per-channel colour difference")
     noise = _check_number("noise", noise, 0.0, 1.0, "a noise std")
     seed = _check_count("seed", seed, 0)
     shape_seed, colour_seed = split_seeds(seed)
@@ -82,8 +83,9 @@ def make_colour_glyphs(
                                     seed=shape_seed).tensors
     generator = torch.Generator().manual_seed(colour_seed)
     count, side = len(coverage), coverage.shape[-1]
-    backgrounds = _backgrounds(count, side, texture, generator)
-    ink = _ink_colours(backgrounds, contrast, generator)
+    base = (1 - contrast) * torch.rand(count, 3, 1, 1, generator=generator)
+    backgrounds = _backgrounds(base, side, variation, texture, generator)
+    ink = _ink_colours(base, contrast, generator)
     sigma = noise * torch.rand(count, 1, 1, 1, generator=generator)
     pixel_noise = torch.randn((count, 3, side, side), generator=generator)
     images = (1 - coverage) * backgrounds + coverage * ink + sigma * pixel_noise
@@ -99,9 +101,10 @@ def load_colour_glyphs(
     scale: float = 0.2,
     blur: float = 1.0,
     distractors: float = 1.0,
-    texture: float = 0.25,
+    variation: float = 0.15,
+    texture: float = 0.1,
     contrast: float = 0.3,
-    noise: float = 0.15,
+    noise: float = 0.1,
     *,
     seed: int = 0,
 ) -> tuple[TensorDataset, TensorDataset]:
@@ -111,6 +114,6 @@ def load_colour_glyphs(
     n_train = _check_count("n_train", n_train, 1)
     n_test = _check_count("n_test", n_test, 1)
     options = dict(image_size=image_size, rotation=rotation, shift=shift, scale=scale, blur=blur,
-                   distractors=distractors, texture=texture, contrast=contrast, noise=noise)
+                   distractors=distractors, variation=variation, texture=texture, contrast=contrast, noise=noise)
     train_seed, test_seed = split_seeds(seed)
     return make_colour_glyphs(n_train, seed=train_seed, **options), make_colour_glyphs(n_test, seed=test_seed, **options)
