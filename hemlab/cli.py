@@ -88,7 +88,8 @@ def _losses(args: argparse.Namespace) -> int:
 
     print(_table(pd.DataFrame([
         {"name": name, "loss": loss_info(name).description, "defaults": loss_defaults(name) or "",
-         "outputs": ", ".join(loss_info(name).outputs), "reference": loss_info(name).reference,
+         "outputs": "; ".join(filter(None, (", ".join(loss_info(name).outputs), loss_info(name).outputs_note))),
+         "reference": loss_info(name).reference,
          "source": "hemlab" if name in LOSSES.builtin else loss_info(name).module}
         for name in available_losses()
     ])))
@@ -134,15 +135,16 @@ def _resolved_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_loss_specs(texts: Sequence[str]) -> None:
-    """Parse each loss spec and build it once on a tiny input of each output it supports,
-    importing only the losses (not the runners), so a bad loss fails fast; usage errors."""
-    from hemlab.losses import loss_info
+def _check_loss_specs(texts: Sequence[str], tasks: Sequence[str]) -> None:
+    """Parse each loss spec and build it once on a tiny input of each output that ``tasks``
+    train and it supports, importing only the losses (not the runners), so a bad loss fails
+    fast; usage errors."""
+    from hemlab.tasks.names import TASK_OUTPUTS
     from hemlab.tasks.spec import check_losses, parse_loss_spec
 
     try:
         parsed = [parse_loss_spec(text) for text in texts]
-        check_losses(parsed, (output for name, _ in parsed for output in loss_info(name).outputs))
+        check_losses(parsed, (TASK_OUTPUTS[task] for task in tasks))
     except ValueError as error:
         raise UsageError(str(error)) from error
 
@@ -150,7 +152,7 @@ def _check_loss_specs(texts: Sequence[str]) -> None:
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
     preset, overrides = _settings(args, tasks)
-    _check_loss_specs(args.losses or ())
+    _check_loss_specs(args.losses or (), tasks)
     # Imported after the fast checks above: the runners and torchvision take seconds to import.
     from hemlab.data import DatasetUnavailableError
     from hemlab.runtime import configure_threads, resolve_device, results_root

@@ -105,7 +105,7 @@ LOSSES: Registry[LossInfo] = Registry("loss", (
 
 
 def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, description: str,
-                  outputs: tuple[str, ...] | list[str] = BOTH, reference: str = "", title: str | None = None,
+                  outputs: tuple[str, ...] | list[str] | None = None, reference: str = "", title: str | None = None,
                   replace: bool = False):
     """Register ``function(logits, target, **options) -> loss`` as loss ``name``; returns ``function``.
 
@@ -114,7 +114,9 @@ def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, d
         @register_loss("sqhinge", description="HEM with squared hinge errors")
         def squared_hinge(logits, target, margin: float = 1.0): ...
 
-    ``outputs``: the model outputs it supports (default both); ``reference``: where it comes
+    ``outputs``: the model outputs it supports; not given, hemlab finds out (it builds the
+    loss with its defaults on a tiny input of each: one that fails on dense logits is
+    classification-only, and ``hemlab losses`` says why); ``reference``: where it comes
     from; ``title``: its long name (default ``name``). The function's keyword parameters are
     its options; :mod:`hemlab.losses.user` says how ``ignore_index`` and ``reduction`` are
     handled. A built-in name is refused; registering a name twice needs ``replace=True``.

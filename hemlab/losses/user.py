@@ -37,6 +37,7 @@ import importlib.metadata
 import inspect
 import re
 import sys
+from dataclasses import replace
 from typing import Any, Callable
 
 import torch
@@ -180,23 +181,49 @@ def _builder(name: str, wrapped: Callable[..., Tensor],
 
 
 def make_loss_info(name: str, function: Callable[..., Tensor], *, description: str,
-                   outputs: tuple[str, ...] | list[str] = OUTPUTS, reference: str = "",
+                   outputs: tuple[str, ...] | list[str] | None = None, reference: str = "",
                    title: str | None = None) -> LossInfo:
-    """The :class:`LossInfo` record of a user loss, after checking every argument."""
+    """The :class:`LossInfo` record of a user loss, after checking every argument.
+
+    ``outputs=None`` (not given): the outputs the loss is found to handle with its default
+    options (:func:`probe_outputs`)."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ValueError(f"name: expected a lower-case identifier such as 'sqhinge' (letters, digits, _), got {name!r}")
     if not callable(function):
         raise ValueError(f"function: expected a callable (logits, target, **options) -> loss, got {function!r}")
     if not isinstance(description, str) or not description.strip():
         raise ValueError(f"description: expected a one-line description of loss {name!r}, got {description!r}")
-    outputs = tuple(outputs) if not isinstance(outputs, str) else (outputs,)
-    if not outputs or any(output not in OUTPUTS for output in outputs):
-        raise ValueError(f"outputs: expected a non-empty subset of {list(OUTPUTS)}, got {list(outputs)}")
+    if outputs is not None:
+        outputs = tuple(outputs) if not isinstance(outputs, str) else (outputs,)
+        if not outputs or any(output not in OUTPUTS for output in outputs):
+            raise ValueError(f"outputs: expected a non-empty subset of {list(OUTPUTS)}, got {list(outputs)}")
     wrapped = wrap_function(name, function)
-    return LossInfo(name=name, title=title or name, description=description.strip(),
+    info = LossInfo(name=name, title=title or name, description=description.strip(),
                     builder=_builder(name, wrapped, _option_parameters(name, function)), function=wrapped,
-                    outputs=outputs, reference=reference, module=getattr(function, "__module__", "") or "",
+                    outputs=outputs or OUTPUTS, reference=reference, module=getattr(function, "__module__", "") or "",
                     version=source_version(function))
+    if outputs is not None:
+        return info
+    found, note = probe_outputs(info)
+    return replace(info, outputs=found, outputs_note=note)
+
+
+def probe_outputs(info: LossInfo) -> tuple[tuple[str, ...], str]:
+    """``(outputs, note)``: the outputs a loss registered without ``outputs`` claims.
+
+    The loss is built with its default options and evaluated on a tiny input of each output
+    (:func:`probe_loss`). One that handles classification but fails on dense input is
+    classification-only, and ``note`` says why; one that fails on both (it needs an option
+    value to work) claims both, and the plan's own probe names its error when it is used."""
+    failures = {}
+    for output in OUTPUTS:
+        try:
+            probe_loss(info, output, {})
+        except Exception as error:  # noqa: BLE001 - a user loss may raise anything; the note says what
+            failures[output] = f"{type(error).__name__}: {error}".splitlines()[0]
+    if "segmentation" in failures and "classification" not in failures:
+        return ("classification",), f"segmentation left out: fails on a tiny dense input ({failures['segmentation']})"
+    return OUTPUTS, ""
 
 
 def probe_loss(info: LossInfo, output: str, options: dict[str, Any]) -> None:
@@ -216,4 +243,4 @@ def probe_loss(info: LossInfo, output: str, options: dict[str, Any]) -> None:
         value.backward()
 
 
-__all__ = ["RegisteredLoss", "make_loss_info", "probe_loss", "source_version", "wrap_function"]
+__all__ = ["RegisteredLoss", "make_loss_info", "probe_loss", "probe_outputs", "source_version", "wrap_function"]

@@ -16,6 +16,7 @@ from hemlab.tasks.clean_corrupt import run_clean_corrupt
 from hemlab.tasks.continual import run_continual
 from hemlab.tasks.fit import RunContext
 from hemlab.tasks.imbalanced import run_imbalanced
+from hemlab.tasks.names import TASK_OUTPUTS
 from hemlab.tasks.ood import run_ood
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.segmentation import run_segmentation
@@ -36,17 +37,17 @@ class TaskInfo:
 
 TASKS: dict[str, TaskInfo] = {info.name: info for info in (
     TaskInfo("clean_corrupt", "clean and corrupted test accuracy", "CE slightly better than HEM",
-             "classification", run_clean_corrupt),
+             TASK_OUTPUTS["clean_corrupt"], run_clean_corrupt),
     TaskInfo("ood", "unknown-class rejection (held-out classes and far-OOD sets)",
-             "HEM about equal to LogitNorm, both better than CE", "classification", run_ood),
+             "HEM about equal to LogitNorm, both better than CE", TASK_OUTPUTS["ood"], run_ood),
     TaskInfo("adversarial", "robust accuracy under FGSM and PGD (CE, margin, DLR) attacks",
-             "HEM more robust than CE", "classification", run_adversarial),
+             "HEM more robust than CE", TASK_OUTPUTS["adversarial"], run_adversarial),
     TaskInfo("imbalanced", "long-tailed training, balanced test set", "logit-adjusted best; HEM better than CE",
-             "classification", run_imbalanced),
+             TASK_OUTPUTS["imbalanced"], run_imbalanced),
     TaskInfo("continual", "class-incremental learning without task ids", "HEM best; LogitNorm much poorer",
-             "classification", run_continual),
+             TASK_OUTPUTS["continual"], run_continual),
     TaskInfo("segmentation", "semantic segmentation", "HEM best by a substantial margin; Dice worst",
-             "segmentation", run_segmentation),
+             TASK_OUTPUTS["segmentation"], run_segmentation),
 )}
 
 
