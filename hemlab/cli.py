@@ -1,13 +1,15 @@
 """Command line: rerun the paper's comparison, one task or all of them.
 
     hemlab paper [--preset quick|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
-    hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|paper] [--seeds N] [--workers N] [--out DIR]
+    hemlab run TASK [--losses ...] [--dataset NAME|folder:PATH] [--model NAME] [--preset quick|paper] [--seeds N] ...
     hemlab compare --subject LOSS --against LOSS [LOSS ...] [--preset P] [--tasks ...] [--out DIR]
     hemlab tasks [--preset P] [--set FIELD=VALUE ...]   the tasks, presets, headlines; resolved settings
     hemlab losses       the losses and their defaults
+    hemlab datasets     the datasets and models (built in and registered)
 
-Every command takes ``--plugin MODULE`` (repeatable: modules that register losses; installed
-plug-ins of the entry-point group ``hemlab.losses`` load by themselves), and the sweeps
+Every command takes ``--plugin MODULE`` (repeatable: modules that register losses, datasets or
+models; installed plug-ins of the entry-point groups ``hemlab.losses``, ``hemlab.datasets`` and
+``hemlab.models`` load by themselves), and the sweeps
 ``--set FIELD=VALUE`` (repeatable; ``train.epochs=30``, ``imbalance_ratios=10,50``,
 ``TASK.field`` for one task) and ``--config FILE.toml`` (see ``hemlab.tasks.overrides``).
 
@@ -96,6 +98,26 @@ def _losses(args: argparse.Namespace) -> int:
     return 0
 
 
+def _datasets(args: argparse.Namespace) -> int:
+    """The datasets and models, built in and registered, with where each comes from."""
+    import pandas as pd
+
+    from hemlab.data import DATASETS, available_datasets, dataset_info
+    from hemlab.models import MODELS, available_models, model_info
+
+    print(_table(pd.DataFrame([
+        {"dataset": name, "what": info.description, "kind": info.kind, "classes": info.num_classes,
+         "channels": info.in_channels, "size": info.image_size or "",
+         "source": "hemlab" if name in DATASETS.builtin else info.module}
+        for name, info in ((name, dataset_info(name)) for name in available_datasets())])))
+    print("\nfolder:PATH reads an image folder (class folders, or images/ and masks/); see docs/own_data.md\n")
+    print(_table(pd.DataFrame([
+        {"model": name, "what": info.description, "output": info.output,
+         "source": "hemlab" if name in MODELS.builtin else info.module}
+        for name, info in ((name, model_info(name)) for name in available_models())])))
+    return 0
+
+
 def _tasks(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -161,7 +183,7 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     try:
         resolve_device(args.device)
         count = len(plan(preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
-                         margin_sweep=margin_sweep, overrides=overrides))
+                         margin_sweep=margin_sweep, overrides=overrides, model=args.model))
     except ValueError as error:
         raise UsageError(str(error)) from error
     configure_threads(args.threads)
@@ -171,7 +193,8 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                if args.executor == "ray" else {})
     try:
         return sweep(preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
-                     margin_sweep=margin_sweep, overrides=overrides, executor=args.executor, workers=args.workers,
+                     margin_sweep=margin_sweep, overrides=overrides, model=args.model, executor=args.executor,
+                     workers=args.workers,
                      device=args.device, progress=not args.quiet, **options)
     except (ImportError, ValueError, DatasetUnavailableError) as error:
         raise UsageError(str(error)) from error
@@ -312,8 +335,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _add_plugin_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                        help="import MODULE first, which registers losses (repeatable); installed plug-ins of the "
-                             "entry-point group hemlab.losses load by themselves")
+                        help="import MODULE first, which registers losses, datasets or models (repeatable); installed "
+                             "plug-ins (entry-point groups hemlab.losses, hemlab.datasets, hemlab.models) load by "
+                             "themselves")
 
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -382,10 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--no-margin-sweep", action="store_true", help="skip the HEM margin sweep")
     paper.add_argument("--no-timing", action="store_true",
                        help="skip the interleaved HEM-vs-CE timing that decides claim 7")
-    paper.set_defaults(handler=_paper, dataset=None)
+    paper.set_defaults(handler=_paper, dataset=None, model=None)
     run = commands.add_parser("run", help="one task: every loss, several seeds; summary of its headline metric")
     run.add_argument("task", choices=TASK_NAMES, help="the task to run")
-    run.add_argument("--dataset", default=None, help="dataset instead of the preset's (see hemlab tasks)")
+    run.add_argument("--dataset", default=None, metavar="NAME|folder:PATH",
+                     help="dataset instead of the preset's: a name (hemlab datasets), yours, or an image folder")
+    run.add_argument("--model", default=None, metavar="NAME",
+                     help="model instead of the preset's: a name (hemlab datasets lists the models too), or yours")
     _add_sweep_arguments(run)
     run.set_defaults(handler=_run)
     compare = commands.add_parser("compare", help="a loss against others on every task's headline, paired by "
@@ -406,6 +433,9 @@ def build_parser() -> argparse.ArgumentParser:
     losses = commands.add_parser("losses", help="list the losses (built in and registered) and their defaults")
     _add_plugin_argument(losses)
     losses.set_defaults(handler=_losses)
+    datasets = commands.add_parser("datasets", help="list the datasets and models (built in and registered)")
+    _add_plugin_argument(datasets)
+    datasets.set_defaults(handler=_datasets)
     return parser
 
 

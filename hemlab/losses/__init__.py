@@ -9,7 +9,7 @@ from the module's signature (:func:`loss_defaults`).
 
 Your own loss joins them with :func:`register_loss` (see :mod:`hemlab.losses.user`), and
 installed plug-ins (entry point group ``hemlab.losses``) are found on first look-up
-(:mod:`hemlab.losses.plugins`). The seven built-in names cannot be replaced.
+(:mod:`hemlab.plugins`). The seven built-in names cannot be replaced.
 
 >>> from hemlab import losses
 >>> criterion = losses.create_loss("hem", margin=0.5)
@@ -30,7 +30,7 @@ from hemlab.losses.hem import HEMLoss, class_frequency_margins, hem_loss
 from hemlab.losses.logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from hemlab.losses.logitnorm import LogitNormLoss, logitnorm_loss
 from hemlab.losses.multi_margin import MultiMarginLoss, multi_margin_loss
-from hemlab.losses.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
+from hemlab.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
 from hemlab.losses.user import make_loss_info
 from hemlab.registry import Registry
 

@@ -32,11 +32,8 @@ What hemlab does for the function (it keeps to one convention):
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import inspect
 import re
-import sys
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -44,6 +41,7 @@ import torch
 from torch import Tensor, nn
 
 from hemlab.losses._base import OUTPUTS, LossInfo, check_inputs, check_reduction, valid_positions
+from hemlab.registry import source_version
 from hemlab.sentinels import IGNORE_INDEX
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -70,28 +68,6 @@ def _option_parameters(name: str, function: Callable[..., Tensor]) -> list[inspe
                          f"got *args/**kwargs {variadic}")
     skip = {positional[0].name, positional[1].name}
     return [p for p in parameters if p.name not in skip and p.kind in _OPTION_KINDS]
-
-
-def source_version(function: Callable[..., Any]) -> str:
-    """``"<declared version>+<12 hex digits of the source>"``: the declared version is the
-    version of the installed distribution that provides the function's top-level package,
-    else its module's ``__version__``, else ``unversioned``; the digest is that of the
-    function's source (of its qualified name where the source cannot be read)."""
-    module = getattr(function, "__module__", "") or ""
-    top = module.split(".")[0]
-    declared = ""
-    try:
-        distributions = importlib.metadata.packages_distributions().get(top, [])
-        if distributions:
-            declared = importlib.metadata.version(distributions[0])
-    except importlib.metadata.PackageNotFoundError:
-        declared = ""
-    declared = declared or str(getattr(sys.modules.get(module), "__version__", "") or "unversioned")
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        source = f"{module}.{getattr(function, '__qualname__', repr(function))}"
-    return f"{declared}+{hashlib.sha1(source.encode()).hexdigest()[:12]}"
 
 
 def _reduced(name: str, values: Tensor, target: Tensor, keep: Tensor | None, reduction: str, count: int) -> Tensor:

@@ -3,12 +3,18 @@
 Every runner goes through :func:`load_data`, :func:`build_model` and :func:`fit`, so a
 spec's seed, the preset's training settings, the dataset's ignore label and the
 logit-adjusted loss's class counts are applied the same way in every task.
+
+A dataset or model other than the preset's (``--dataset``, ``--model``, yours included) gets
+only the options you set (``dataset_options``, ``model_options``), not those of the preset's
+own; an image folder is resized to the preset's image size unless you set ``image_size``;
+and the settings drawn from the classes (the held-out classes of ``ood``, the stages of
+``continual``) are drawn from its classes unless you set them (:func:`dataset_settings`).
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,10 +22,11 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from hemlab.data import DATASETS, class_counts, dataset_targets, load_dataset, random_crop_flip
+from hemlab.data import (FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset,
+                         random_crop_flip)
 from hemlab.losses import accepted_arguments, create_loss
-from hemlab.models import MODELS, create_model
-from hemlab.tasks.spec import RunSpec, TaskSettings
+from hemlab.models import create_model, model_info
+from hemlab.tasks.spec import RunSpec, TaskSettings, task_settings
 from hemlab.train import train
 
 DATA_SPLIT_SEED = 0
@@ -34,7 +41,54 @@ def split_seed(spec: RunSpec) -> int:
 
     Every loss with the same seed gets the same split, data order and initial weights, so
     runs stay paired by seed."""
-    return spec.seed if DATASETS[spec.dataset].embedded else DATA_SPLIT_SEED
+    return spec.seed if dataset_info(spec.dataset).split_by_seed else DATA_SPLIT_SEED
+
+
+HELD_OUT_FRACTION = 0.4
+"""The share of a dataset's classes (its last ones) held out in ``ood`` when it is not the
+preset's dataset and ``held_out_classes`` is not set: 4 of 10, as in the presets."""
+
+
+def _own_options(name: str, preset_name: str, options: tuple, preset_options: tuple) -> dict:
+    """``options`` for ``name``: all of them when it is the preset's ``preset_name``, else only
+    those that differ from the preset row's ``preset_options`` (the ones you set)."""
+    if name == preset_name:
+        return dict(options)
+    preset = dict(preset_options)
+    return {key: value for key, value in dict(options).items() if key not in preset or preset[key] != value}
+
+
+def data_options(spec: RunSpec, settings: TaskSettings) -> dict:
+    """The options ``spec.dataset`` is loaded with (module docstring)."""
+    row = task_settings(spec.preset, spec.task)
+    options = _own_options(spec.dataset, row.dataset, settings.dataset_options, row.dataset_options)
+    if spec.dataset.startswith(FOLDER_PREFIX):
+        options.setdefault("image_size", dict(row.dataset_options).get("image_size")
+                           or dataset_info(row.dataset).image_size)
+    return options
+
+
+def model_options(spec: RunSpec, settings: TaskSettings) -> dict:
+    """The options ``spec.model`` is built with (module docstring), less the input it is given."""
+    row = task_settings(spec.preset, spec.task)
+    return _own_options(spec.model, row.model, settings.model_options, row.model_options)
+
+
+def dataset_settings(spec: RunSpec, settings: TaskSettings) -> TaskSettings:
+    """``settings`` for ``spec.dataset``: on a dataset other than the preset's, unless you set
+    them, ``ood`` holds out its last :data:`HELD_OUT_FRACTION` of classes and ``continual``
+    has at most one stage per class."""
+    row = task_settings(spec.preset, spec.task)
+    if spec.dataset == row.dataset:
+        return settings
+    num_classes = dataset_info(spec.dataset).num_classes
+    changes = {}
+    if settings.held_out_classes == row.held_out_classes and row.held_out_classes:
+        count = max(1, round(num_classes * HELD_OUT_FRACTION))
+        changes["held_out_classes"] = tuple(range(num_classes - count, num_classes))
+    if settings.n_tasks == row.n_tasks:
+        changes["n_tasks"] = min(settings.n_tasks, num_classes)
+    return replace(settings, **changes)
 
 
 @dataclass(frozen=True)
@@ -59,19 +113,19 @@ class Fit:
 
 
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
-    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with the preset's
-    dataset options when ``spec.dataset`` is the preset's dataset (another dataset, e.g.
-    ``hemlab run --dataset digits``, gets its own defaults)."""
-    options = dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
-    return load_dataset(spec.dataset, seed=split_seed(spec), **options)
+    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with :func:`data_options`."""
+    return load_dataset(spec.dataset, seed=split_seed(spec), **data_options(spec, settings))
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
-    """``spec.model`` for ``num_classes`` classes and the dataset's input, initialised from ``spec.seed``."""
-    info = DATASETS[spec.dataset]
-    options = dict(settings.model_options)
-    if "image_size" in MODELS[spec.model].options and info.image_size is not None:
-        options.setdefault("image_size", info.image_size)
+    """``spec.model`` for ``num_classes`` classes and the dataset's input (its channels, and
+    its image size for a model that takes one), initialised from ``spec.seed``; a model other
+    than the preset's gets only the ``model_options`` you set."""
+    info = dataset_info(spec.dataset)
+    options = model_options(spec, settings)
+    image_size = data_options(spec, settings).get("image_size", info.image_size)
+    if "image_size" in model_info(spec.model).options and image_size is not None:
+        options.setdefault("image_size", image_size)
     return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
 
 
@@ -81,7 +135,7 @@ def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
     (``la``, or a registered one) gets ``counts`` or else the class counts of ``targets``
     (add-one smoothed when a class is absent)."""
     options = dict(spec.loss_options)
-    ignore_index = DATASETS[spec.dataset].ignore_index
+    ignore_index = dataset_info(spec.dataset).ignore_index
     if ignore_index is not None:
         options["ignore_index"] = ignore_index
     if "class_counts" in accepted_arguments(spec.loss):
@@ -121,6 +175,6 @@ def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Da
     """Train a fresh model on all classes of ``spec.dataset`` (evaluating on its test split
     after each epoch); return the fit with the ``(train, test)`` datasets."""
     train_set, test_set = load_data(spec, context.settings)
-    num_classes = DATASETS[spec.dataset].num_classes
+    num_classes = dataset_info(spec.dataset).num_classes
     model = build_model(spec, context.settings, num_classes)
     return fit(spec, context, model, train_set, test_set, num_classes=num_classes), train_set, test_set

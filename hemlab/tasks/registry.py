@@ -14,7 +14,7 @@ from hemlab.runtime import resolve_device
 from hemlab.tasks.adversarial import run_adversarial
 from hemlab.tasks.clean_corrupt import run_clean_corrupt
 from hemlab.tasks.continual import run_continual
-from hemlab.tasks.fit import RunContext
+from hemlab.tasks.fit import RunContext, dataset_settings
 from hemlab.tasks.imbalanced import run_imbalanced
 from hemlab.tasks.names import TASK_OUTPUTS
 from hemlab.tasks.ood import run_ood
@@ -67,12 +67,13 @@ def run(spec: RunSpec, device: str | torch.device = "cpu", *, settings: TaskSett
 
     ``settings`` replaces the preset's row (e.g. ``with_settings(spec.settings, epochs=1)``
     in tests); ``checkpoint_dir`` is where per-epoch checkpoints go when the preset asks
-    for them. The result's ``seconds`` is the run's wall time.
+    for them. The result's ``seconds`` is the run's wall time. The settings are fitted to a
+    dataset other than the preset's (``hemlab.tasks.fit.dataset_settings``).
     """
     if spec.loss not in task_losses(spec.task):
         raise ValueError(f"loss: {spec.loss} does not support {TASKS[spec.task].output} outputs "
                          f"(task {spec.task}); expected one of {task_losses(spec.task)}")
-    context = RunContext(device=resolve_device(device), settings=settings or spec.settings,
+    context = RunContext(device=resolve_device(device), settings=dataset_settings(spec, settings or spec.settings),
                          checkpoint_dir=None if checkpoint_dir is None else Path(checkpoint_dir))
     started = time.perf_counter()
     result = TASKS[spec.task].runner(spec, context)
