@@ -28,7 +28,7 @@ from hemlab.data.shapes import load_shapes
 from hemlab.data.toy2d import load_toy2d
 from hemlab.data.user import checked_splits, dataset_record_fields
 from hemlab.plugins import discover_entry_points
-from hemlab.registry import Record, Registry, builder_options, check_options, unknown_name_error
+from hemlab.registry import Record, Registry, builder_options, check_options
 from hemlab.sentinels import IGNORE_INDEX
 
 
@@ -146,9 +146,7 @@ def dataset_info(name: str) -> DatasetInfo:
         return folder_info(name)
     if name not in DATASETS:
         discover_entry_points()
-    if name not in DATASETS:
-        raise unknown_name_error("dataset", name, [*DATASETS, "folder:PATH"])
-    return DATASETS[name]
+    return DATASETS.record(name)
 
 
 def checked_dataset(name: str, options: dict[str, Any]) -> DatasetInfo:

@@ -108,9 +108,8 @@ def checked_splits(info: Any, loaded: Any) -> tuple[TensorDataset, TensorDataset
     splits = []
     for part, value in zip(("train", "test"), loaded):
         split = _split(value, f"{what} {part}")
-        split.tensors = (split.tensors[0], split.tensors[1].long())
         _check_split(info, split, f"{what} {part}")
-        splits.append(split)
+        splits.append(TensorDataset(split.tensors[0], split.tensors[1].long()))
     return splits[0], splits[1]
 
 
