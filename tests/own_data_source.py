@@ -37,7 +37,7 @@ def build_net(num_classes, in_channels=1, width: int = 8):
     return nn.Sequential(nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4),
                          nn.Flatten(), nn.Linear(width * 16, num_classes))
 '''
-TINY = ["--set", "train.epochs=1", "--set", "imbalance_ratios=10", "--set", "far_ood=uniform_noise",
+TINY = ["--set", "train.epochs=1", "--set", "imbalance_ratios=100", "--set", "far_ood=uniform_noise",
         "--set", "corruptions=", "--set", "severities=1"]
 """Settings that make a run on the plug-in's data or a small folder take about a second."""
 
