@@ -2,7 +2,11 @@
 folders of PNG files written on the spot (classification trees and segmentation masks)."""
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from PIL import Image
@@ -45,6 +49,26 @@ TINY = ["--set", "train.epochs=1", "--set", "imbalance_ratios=100", "--set", "fa
 def plugin_source(dataset: str = "mydata", model: str = "mynet", labels_change: str = "") -> str:
     """The plug-in module's text; ``labels_change`` (e.g. ``" + 6"``) breaks its labels."""
     return PLUGIN_SOURCE.format(dataset=dataset, model=model, labels_change=labels_change)
+
+
+@contextlib.contextmanager
+def imported_data_plugin(folder: Path, module: str, dataset: str, model: str, monkeypatch) -> Iterator[None]:
+    """Write ``<folder>/<module>.py`` registering ``dataset`` and ``model`` and import it, with
+    ``folder`` on this process's ``sys.path`` only (a worker must take it from the job);
+    both are unregistered after."""
+    from hemlab.data import DATASETS
+    from hemlab.models import MODELS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module}.py").write_text(plugin_source(dataset, model))
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    importlib.import_module(module)
+    try:
+        yield
+    finally:
+        DATASETS.remove(dataset)
+        MODELS.remove(model)
 
 
 def _image(label: int, index: int, size: int, rgb: bool) -> Image.Image:
