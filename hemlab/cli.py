@@ -291,7 +291,9 @@ COMPARE_COLUMNS = ("claim", "task", "subject", "comparator", "diff_mean", "diff_
 
 
 def _compare(args: argparse.Namespace) -> int:
-    """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline."""
+    """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline,
+    from the stored runs of the same settings, dataset and model."""
+    from hemlab.data.registry import canonical_dataset_name
     from hemlab.io import save_table
     from hemlab.runtime import results_root
     from hemlab.tasks import Claim, ResultStore, headlines, summarize, verdicts
@@ -304,16 +306,23 @@ def _compare(args: argparse.Namespace) -> int:
         subject, *against = [loss_label(*parse_loss_spec(text)) for text in (args.subject, *args.against)]
     except ValueError as error:
         raise UsageError(str(error)) from error
-    fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, task_overrides(overrides, task)))
-                    for task in args.tasks}
+    resolved = {task: resolve_settings(preset, task, task_overrides(overrides, task)) for task in args.tasks}
+    fingerprints = {task: settings_fingerprint(settings) for task, settings in resolved.items()}
+    try:
+        datasets = {task: canonical_dataset_name(args.dataset or settings.dataset) for task, settings in resolved.items()}
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    models = {task: args.model or settings.model for task, settings in resolved.items()}
     out_dir = (Path(args.out) if args.out else results_root()) / preset
     store = ResultStore(out_dir.parent)
     table = store.table(preset)
     table = table[table["task"].isin(args.tasks) & table["loss_label"].isin([subject, *against])
-                  & (table["settings_id"] == table["task"].map(fingerprints))]
+                  & (table["settings_id"] == table["task"].map(fingerprints))
+                  & (table["dataset"] == table["task"].map(datasets)) & (table["model"] == table["task"].map(models))]
     tasks = [task for task in args.tasks if subject in set(table.loc[table["task"] == task, "loss_label"])]
     if not tasks:
-        raise UsageError(f"compare: no stored runs of {subject} under preset {preset} with these settings in "
+        raise UsageError(f"compare: no stored runs of {subject} under preset {preset} with these settings, dataset "
+                         f"and model in "
                          f"{out_dir}; run them first, e.g. hemlab run TASK --losses {subject} {' '.join(against)}")
     heads = headlines(preset)
     claims = [Claim(claim=f"{task}:{comparator}", statement=f"{task}: {subject} better than {comparator} "
@@ -421,6 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--against", nargs="+", required=True, metavar="LOSS", help="the loss specs to compare with")
     compare.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=list(TASK_NAMES), metavar="TASK",
                          help="tasks to compare on (default: every task with stored runs of the subject)")
+    compare.add_argument("--dataset", default=None, metavar="NAME|folder:PATH",
+                         help="the runs' dataset, if not the preset's (as given to hemlab run --dataset)")
+    compare.add_argument("--model", default=None, metavar="NAME",
+                         help="the runs' model, if not the preset's (as given to hemlab run --model)")
     _add_settings_arguments(compare)
     _add_plugin_argument(compare)
     compare.add_argument("--out", default=None, help="results folder (default: $HEMLAB_RESULTS or results/)")

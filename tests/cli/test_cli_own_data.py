@@ -88,7 +88,10 @@ def test_a_plugin_dataset_and_model_are_stored_tabled_and_judged(plugin_module, 
     assert sorted(shown) == ["ce", "hem"]
     summary = pd.read_csv(Path(out) / "quick" / "imbalanced_summary.csv")
     assert set(summary["dataset"]) == {"mydata"} and set(summary.loc[summary["n"] == 5, "loss_label"]) == {"ce", "hem"}
-    assert main(["compare", "--subject", "hem", "--against", "ce", "--tasks", "imbalanced", "--out", out, *TINY]) == 0
+    compare = ["compare", "--subject", "hem", "--against", "ce", "--tasks", "imbalanced", "--out", out, *TINY]
+    assert main(compare) == 2, "the preset's dataset has no stored runs: those of mydata are not mixed in"
+    assert "compare: no stored runs of hem" in capsys.readouterr().err
+    assert main([*compare, "--dataset", "mydata", "--model", "mynet"]) == 0
     verdicts = pd.read_csv(Path(out) / "quick" / "compare_hem.csv")
     assert verdicts["n"].tolist() == [5] and verdicts["verdict"].iloc[0] in ("supported", "contradicted",
                                                                             "inconclusive")
