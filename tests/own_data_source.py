@@ -51,6 +51,16 @@ def plugin_source(dataset: str = "mydata", model: str = "mynet", labels_change: 
     return PLUGIN_SOURCE.format(dataset=dataset, model=model, labels_change=labels_change)
 
 
+def import_written(folder: Path, module: str, source: str, monkeypatch) -> None:
+    """Write ``source`` to ``<folder>/<module>.py`` and import it afresh, with ``folder`` on
+    this process's ``sys.path`` only (until ``monkeypatch`` undoes it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    importlib.import_module(module)
+
+
 @contextlib.contextmanager
 def imported_data_plugin(folder: Path, module: str, dataset: str, model: str, monkeypatch) -> Iterator[None]:
     """Write ``<folder>/<module>.py`` registering ``dataset`` and ``model`` and import it, with
@@ -59,11 +69,7 @@ def imported_data_plugin(folder: Path, module: str, dataset: str, model: str, mo
     from hemlab.data import DATASETS
     from hemlab.models import MODELS
 
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{module}.py").write_text(plugin_source(dataset, model))
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.delitem(sys.modules, module, raising=False)
-    importlib.import_module(module)
+    import_written(folder, module, plugin_source(dataset, model), monkeypatch)
     try:
         yield
     finally:
