@@ -1,4 +1,4 @@
-"""Your own dataset: a loader ``(*, seed, **options) -> (train, test)`` registered by name.
+"""Your own dataset: a loader ``(*, seed, **options) -> (train, test)`` registered by name::
 
     from hemlab.data import register_dataset
 

@@ -1,4 +1,4 @@
-"""Your own model: a builder ``(num_classes, in_channels, **options) -> nn.Module`` registered by name.
+"""Your own model: a builder ``(num_classes, in_channels, **options) -> nn.Module`` registered by name::
 
     from hemlab.models import register_model
 
