@@ -1,7 +1,7 @@
 """GPU check (issue 17): what hemlab has never run on CUDA, tried and measured in one call.
 
-Five sections, each guarded (an error is recorded in the JSON and the next section runs)
-and each with its own time budget, so that the whole run fits in about 8 minutes on one H200:
+Six sections, each guarded (an error is recorded in the JSON and the next section runs)
+and each with its own time budget, so that the whole run fits in about 9 minutes on one H200:
 
 1. ``tests``: with ``HEMLAB_TEST_DEVICE=cuda``, the ``cuda``-marked tests, the loss
    reference tests in float32, then the numeric test folders (losses in float64, float16
@@ -20,7 +20,11 @@ and each with its own time budget, so that the whole run fits in about 8 minutes
 4. ``packing``: 1, 2 and 4 training processes sharing the GPU (the minimal loop at the
    paper preset's batch size), total images per second: the case for the Ray executor's
    ``--gpus-per-run``; then the loop alone at batch 512, eager and under ``torch.compile``;
-5. ``paper_quick``: the wall time of ``hemlab paper --preset quick --device cuda``.
+5. ``preset_seeds``: one run (CE, seed 0) of every task of the ``colab`` and ``quick``
+   presets on the device, and each whole preset projected from them (one run's seconds times
+   the task's runs at the default seeds with the margin sweep, one at a time), beside the
+   quick preset's measured time on this project's CPU;
+6. ``paper_quick``: the wall time of ``hemlab paper --preset quick --device cuda``.
 
 ``--smoke`` runs every section on the CPU with tiny sizes (about 50 CPU seconds, most of it
 five Python processes importing torch): a dry run of the script itself (a test runs it),
@@ -68,13 +72,17 @@ from hemlab.tasks.spec import DEFAULT_SEEDS, TaskSettings, task_settings, with_s
 from hemlab.train import predict, train
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("tests", "loss_speed", "train_throughput", "packing", "paper_quick")
+SECTIONS = ("tests", "loss_speed", "train_throughput", "packing", "preset_seeds", "paper_quick")
 LOSS_SHAPES = ((256, 10), (4096, 10), (4096, 100), (4096, 1000), (8, 21, 96, 96))
 HEM_OVER_CE_TARGET = 1.25
 RUN_200_EPOCHS_TARGET_S = 600.0
 PACKING_GAIN = 1.1
 """Packing ``n`` runs is worth it when their total images per second beat the next smaller
 count's by this factor."""
+PROJECTED_PRESETS = ("colab", "quick")
+"""Presets whose one-seed runs section 5 times on the device to project the whole preset."""
+CPU_QUICK_MINUTES = (6.2, "make demo's sweep, fresh clone, this project's 2-core machine, 2026-11-30 (README)")
+"""The quick preset on this project's CPU, for the table's comparison line."""
 DATASET_SIZES = {"cifar10": (50_000, 10_000, 10), "voc": (1_464, 1_449, 21)}
 """Training images, evaluation images, classes: CIFAR-10, and Pascal VOC 2012's
 segmentation ``train`` and ``val`` image sets (what ``hemlab.data`` loads)."""
@@ -137,13 +145,16 @@ class Settings:
     segmentation_steps: int
     packing_counts: tuple[int, ...]
     quick_sweep: QuickSweep
+    seed_overrides: dict[str, tuple[tuple[str, Any], ...]]
+    """Per preset, ``--set``-style overrides of the one-seed runs (none on CUDA: the real sizes)."""
 
 
 NUMERIC_TESTS = ("tests/losses", "tests/train", "tests/attacks", "tests/models", "tests/metrics",
                  "tests/test_runtime_io.py")
 CUDA = Settings(
     smoke=False, device="cuda",
-    budgets={"tests": 140.0, "loss_speed": 35.0, "train_throughput": 80.0, "packing": 120.0, "paper_quick": 105.0},
+    budgets={"tests": 140.0, "loss_speed": 35.0, "train_throughput": 80.0, "packing": 90.0, "preset_seeds": 110.0,
+             "paper_quick": 60.0},
     test_passes=(
         TestPass("cuda-marked", (*NUMERIC_TESTS, "-m", "cuda"), (("HEMLAB_TEST_DEVICE", "cuda"),)),
         TestPass("loss reference float32", ("tests/losses/test_losses_reference.py",),
@@ -153,11 +164,12 @@ CUDA = Settings(
     loss_shapes=LOSS_SHAPES, loss_dtypes=("float32", "bfloat16"), loss_rounds=7, loss_block_ms=20.0,
     batch_size=512, image_size=32, steps_per_epoch=24, pairs=3, compile_backend="inductor", window_s=6.0,
     preset_batch_size=None, segmentation_image_size=128, segmentation_batch_size=None, segmentation_steps=12,
-    packing_counts=(1, 2, 4), quick_sweep=QuickSweep(),
+    packing_counts=(1, 2, 4), quick_sweep=QuickSweep(), seed_overrides={},
 )
 SMOKE = Settings(
     smoke=True, device="cpu",
-    budgets={"tests": 90.0, "loss_speed": 20.0, "train_throughput": 90.0, "packing": 120.0, "paper_quick": 90.0},
+    budgets={"tests": 90.0, "loss_speed": 20.0, "train_throughput": 90.0, "packing": 120.0, "preset_seeds": 120.0,
+             "paper_quick": 90.0},
     test_passes=(TestPass("cuda-marked (skipped on the CPU)", ("tests/losses/test_losses_contract.py",
                                                               "tests/train/test_train_cuda.py", "-m", "cuda")),),
     loss_shapes=((256, 10), (2, 21, 8, 8)), loss_dtypes=("float32", "bfloat16"), loss_rounds=3, loss_block_ms=2.0,
@@ -165,6 +177,9 @@ SMOKE = Settings(
     preset_batch_size=4, segmentation_image_size=32, segmentation_batch_size=2, segmentation_steps=1,
     packing_counts=(1, 2),
     quick_sweep=QuickSweep(tasks=("ood",), losses=("ce",), seeds=1, margin_sweep=False, executor="local"),
+    seed_overrides={preset: (("train.epochs", 1), ("train.milestones", None), ("attack_steps", 1),
+                             ("attack_samples", 8), ("corruptions", ("contrast",)), ("severities", (3,)))
+                    for preset in PROJECTED_PRESETS},
 )
 
 
@@ -646,6 +661,48 @@ def section_packing(settings: Settings, budget: Budget) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- 5. the quick preset
 
+def _one_seed_overrides(settings: Settings, preset: str, task: str) -> tuple[tuple[str, Any], ...]:
+    """The smoke run's small sizes for one task (generated sets shrunk; nothing on CUDA)."""
+    changes = settings.seed_overrides.get(preset, ())
+    if not changes:
+        return ()
+    options = dict(task_settings(preset, task).dataset_options)
+    small = {"n_train": 200, "n_test": 100, "n_images": 16, "image_size": min(options.get("image_size", 32), 32)}
+    return changes + (("dataset_options", tuple((key, small.get(key, value)) for key, value in options.items())),)
+
+
+def section_preset_seeds(settings: Settings, budget: Budget) -> dict[str, Any]:
+    """One run (CE, seed 0) of every task of each of ``PROJECTED_PRESETS`` on the device, its
+    wall time, and the whole preset projected from them: the sum over tasks of one run's
+    seconds times the task's runs in ``plan(preset)`` (the default seeds and the margin sweep),
+    one at a time. Data drawing is inside each run, as in a sweep."""
+    from hemlab.tasks import TASK_NAMES, RunSpec, run
+    from hemlab.tasks.overrides import apply_overrides
+
+    device = resolve_device(settings.device)
+    result: dict[str, Any] = {}
+    for preset in PROJECTED_PRESETS:
+        counts = {task: sum(spec.task == task for spec in plan(preset, seeds=DEFAULT_SEEDS)) for task in TASK_NAMES}
+        rows = []
+        for task in TASK_NAMES:
+            if not budget.allows(5.0):
+                rows.append({"task": task, "status": "budget spent"})
+                continue
+            task_row = apply_overrides(task_settings(preset, task), _one_seed_overrides(settings, preset, task))
+            spec = RunSpec(task, task_row.dataset, task_row.model, "ce", (), 0, preset)
+            started = time.perf_counter()
+            run(spec, device, settings=task_row)
+            _synchronize(device)
+            seconds = time.perf_counter() - started
+            rows.append({"task": task, "status": "ran", "seconds": seconds, "runs": counts[task],
+                         "projected_s": seconds * counts[task]})
+        ran = [row for row in rows if row["status"] == "ran"]
+        result[preset] = {"rows": rows, "runs": sum(counts.values()),
+                          "projected_s": sum(row["projected_s"] for row in ran) if len(ran) == len(rows) else None}
+    result["cpu_quick_minutes"], result["cpu_quick_source"] = CPU_QUICK_MINUTES
+    return result
+
+
 def section_paper_quick(settings: Settings, budget: Budget) -> dict[str, Any]:
     """Wall time of the quick sweep from an empty results folder; when it runs out of time,
     the runs it finished (each run's JSON marks it done) and the wall time they imply."""
@@ -673,7 +730,7 @@ def section_paper_quick(settings: Settings, budget: Budget) -> dict[str, Any]:
 
 SECTION_FUNCTIONS: dict[str, Callable[[Settings, Budget], dict[str, Any]]] = {
     "tests": section_tests, "loss_speed": section_loss_speed, "train_throughput": section_train_throughput,
-    "packing": section_packing, "paper_quick": section_paper_quick,
+    "packing": section_packing, "preset_seeds": section_preset_seeds, "paper_quick": section_paper_quick,
 }
 
 
@@ -773,6 +830,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
                              f"({compiled['compiled_over_eager']:.2f}x; warm-up {with_compile['warm_up_s']:.0f} s)")
             else:
                 lines.append(f"{'':19}torch.compile: {compiled}")
+        elif name == "preset_seeds":
+            lines.append(head)
+            for preset in PROJECTED_PRESETS:
+                entry = result[preset]
+                projected = entry["projected_s"]
+                lines.append(f"{'':19}{preset}: one seed " + ", ".join(
+                    f"{row['task']} {_number(row.get('seconds'), ' s', 1)}" for row in entry["rows"])
+                    + f"; whole preset ({entry['runs']} runs, one at a time) "
+                    + (_number(projected / 60, " min", 1) if projected is not None else "not projected"))
+            lines.append(f"{'':19}quick on this project's CPU: {result['cpu_quick_minutes']:g} min "
+                         f"({result['cpu_quick_source']})")
         elif name == "paper_quick":
             implied = f", implied {_number(result['implied_wall_s'], ' s')}" if result["status"] == "timeout" else ""
             lines.append(f"{head}  {result['status']}, exit {result.get('returncode')}, {result['runs_done']} of "

@@ -1,7 +1,7 @@
 """Command line: rerun the paper's comparison, one task or all of them.
 
-    hemlab paper [--preset quick|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
-    hemlab run TASK [--losses ...] [--dataset NAME|folder:PATH] [--model NAME] [--preset quick|paper] [--seeds N] ...
+    hemlab paper [--preset quick|colab|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
+    hemlab run TASK [--losses ...] [--dataset NAME|folder:PATH] [--model NAME] [--preset quick|colab|paper] ...
     hemlab compare --subject LOSS --against LOSS [LOSS ...] [--preset P] [--tasks ...] [--out DIR]
     hemlab tasks [--preset P] [--set FIELD=VALUE ...]   the tasks, presets, headlines; resolved settings
     hemlab losses       the losses and their defaults
@@ -293,11 +293,11 @@ COMPARE_COLUMNS = ("claim", "task", "subject", "comparator", "diff_mean", "diff_
 def _compare(args: argparse.Namespace) -> int:
     """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline,
     from the stored runs of the same settings, dataset and model."""
-    from hemlab.data.registry import canonical_dataset_name
     from hemlab.io import save_table
     from hemlab.runtime import results_root
     from hemlab.tasks import Claim, ResultStore, headlines, summarize, verdicts
-    from hemlab.tasks.overrides import resolve_settings, task_overrides
+    from hemlab.tasks.overrides import resolve_settings
+    from hemlab.tasks.plan import task_changes
     from hemlab.tasks.spec import loss_label, parse_loss_spec, settings_fingerprint
     from hemlab.viz import save_comparison_figure
 
@@ -306,13 +306,14 @@ def _compare(args: argparse.Namespace) -> int:
         subject, *against = [loss_label(*parse_loss_spec(text)) for text in (args.subject, *args.against)]
     except ValueError as error:
         raise UsageError(str(error)) from error
-    resolved = {task: resolve_settings(preset, task, task_overrides(overrides, task)) for task in args.tasks}
-    fingerprints = {task: settings_fingerprint(settings) for task, settings in resolved.items()}
     try:
-        datasets = {task: canonical_dataset_name(args.dataset or settings.dataset) for task, settings in resolved.items()}
+        runs = {task: task_changes(preset, task, overrides, args.dataset, args.model) for task in args.tasks}
     except ValueError as error:
         raise UsageError(str(error)) from error
-    models = {task: args.model or settings.model for task, settings in resolved.items()}
+    fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, changes))
+                    for task, (changes, _, _) in runs.items()}
+    datasets = {task: dataset for task, (_, dataset, _) in runs.items()}
+    models = {task: model for task, (_, _, model) in runs.items()}
     out_dir = (Path(args.out) if args.out else results_root()) / preset
     store = ResultStore(out_dir.parent)
     table = store.table(preset)

@@ -113,7 +113,7 @@ class Batches:
         if self.inputs is not None:
             count = len(self.inputs)
             if self.shuffle:
-                order = torch.randperm(count, generator=self._order_generator(epoch)).to(self.device)
+                order = torch.randperm(count, generator=self._order_generator(epoch), device="cpu").to(self.device)
             else:
                 order = torch.arange(count, device=self.device)
             for start in range(0, count, self.batch_size):

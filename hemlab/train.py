@@ -190,6 +190,12 @@ def create_scheduler(optimizer: torch.optim.Optimizer,
     return None
 
 
+def autocast_dtype_for(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """The dtype the forward pass is autocast to: ``config.amp_dtype`` on CUDA when
+    ``config.amp``, else None (float32 on CPU and MPS)."""
+    return AMP_DTYPES[config.amp_dtype] if config.amp and device.type == "cuda" else None
+
+
 def _use_channels_last(model: nn.Module, config: TrainConfig, device: torch.device) -> bool:
     """``channels_last`` on CUDA and CPU for models with 2-D convolutions (module doc)."""
     has_conv2d = any(parameter.ndim == 4 for parameter in model.parameters())
@@ -445,14 +451,14 @@ def train(
     config = _resolve_config(config, settings)
     _check_run(model, loss_fn, train_data, eval_data)
     device = resolve_device(device)
-    autocast_dtype = AMP_DTYPES[config.amp_dtype] if config.amp and device.type == "cuda" else None
+    autocast_dtype = autocast_dtype_for(config, device)
     channels_last = _use_channels_last(model, config, device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     if isinstance(loss_fn, nn.Module):
         loss_fn.to(device)
     optimizer = create_optimizer([p for p in model.parameters() if p.requires_grad], config)
     scheduler = create_scheduler(optimizer, config)
-    scaler = torch.amp.GradScaler("cuda", enabled=autocast_dtype == torch.float16)
+    scaler = torch.amp.GradScaler(device.type, enabled=autocast_dtype == torch.float16)
     identity = run_identity(config, model, loss_fn, train_data, eval_data)
     parts = (device, model, optimizer, scheduler, scaler)
     if checkpoint is not None and os.path.exists(checkpoint):

@@ -91,3 +91,45 @@ def built_site() -> Path:
             pytest.fail(f"HEMLAB_SITE={chosen} holds no built site (run make docs)")
         pytest.skip("no built site in site/: run make docs")
     return site
+
+
+@pytest.fixture(scope="session")
+def fake_files() -> ModuleType:
+    """``tests/fake_files.py``: writers of tiny datasets in torchvision's on-disk layouts."""
+    spec = importlib.util.spec_from_file_location("hemlab_fake_files", PROJECT / "tests" / "fake_files.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def fake_data_folder(tmp_path_factory, fake_files) -> Path:
+    """One folder holding every fake dataset (CIFAR-10/100, SVHN, MNIST, Fashion-MNIST, VOC)."""
+    return fake_files.write_all(tmp_path_factory.mktemp("hemlab_data"))
+
+
+@pytest.fixture
+def fake_data_root(fake_data_folder, fake_files, monkeypatch) -> Path:
+    """``$HEMLAB_DATA`` pointed at the fake datasets, torchvision's MD5 check bypassed (the only
+    patch), and the network refused: every read comes from the files."""
+    from hemlab.data import downloads
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fake datasets are on disk: nothing may be downloaded")
+
+    monkeypatch.setenv("HEMLAB_DATA", str(fake_data_folder))
+    monkeypatch.setattr(downloads.request, "urlopen", refuse)
+    fake_files.skip_checksums(monkeypatch)
+    return fake_data_folder
+
+
+@pytest.fixture
+def factory_guard():
+    """An active ``tests/device_guard.py`` guard; the test fails if hemlab made a tensor without
+    a device meanwhile (the list of hemlab lines is the message)."""
+    spec = importlib.util.spec_from_file_location("hemlab_device_guard", PROJECT / "tests" / "device_guard.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with module.FactoryDeviceGuard() as active:
+        yield active
+    assert not active.found, "tensor factories without a device in hemlab:\n" + active.report()

@@ -5,6 +5,7 @@ for classification and ``(N, H, W)`` for segmentation.
 
 - embedded, offline: ``load_digits``, ``make_shapes`` / ``load_shapes``, ``make_glyphs`` /
   ``load_glyphs`` (generated digit glyphs; ``GLYPH_LETTERS`` for unknown classes),
+  ``make_colour_glyphs`` / ``load_colour_glyphs`` (the same in colour on textures, 32x32),
   ``make_toy2d`` / ``load_toy2d``
 - paper mode (download on first use): ``load_torchvision_dataset``
 - by name: ``load_dataset``, ``available_datasets``, ``dataset_defaults``, ``dataset_info``, ``DATASETS``
@@ -24,6 +25,7 @@ from hemlab.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.data.augment": ("random_crop_flip",),
+    "hemlab.data.colour_glyphs": ("load_colour_glyphs", "make_colour_glyphs"),
     "hemlab.data.core": ("RelabelledSubset", "class_counts", "dataset_targets", "dataset_tensors", "is_tensor_backed"),
     "hemlab.data.corruptions": ("SEVERITY_PARAMETERS", "available_corruptions", "corrupt", "corrupt_dataset"),
     "hemlab.data.digits": ("load_digits",),

@@ -9,9 +9,10 @@ from hemlab.sentinels import IGNORE_INDEX
 
 
 def random_crop_flip(
-    images: Tensor, targets: Tensor, *, padding: int = 4, target_fill: int = IGNORE_INDEX
+    images: Tensor, targets: Tensor, *, padding: int = 4, flip: bool = True, target_fill: int = IGNORE_INDEX
 ) -> tuple[Tensor, Tensor]:
-    """Pad each image by ``padding`` zeros, crop a random ``H x W`` window, flip half left-right.
+    """Pad each image by ``padding`` zeros, crop a random ``H x W`` window, flip half left-right
+    (unless ``flip=False``: digits and glyphs, whose mirror image is no digit).
 
     ``images`` ``(N, C, H, W)``; ``targets`` ``(N,)`` pass through unchanged, dense targets
     ``(N, H, W)`` get the same crop and flip (padding filled with ``target_fill``, the ignore
@@ -25,10 +26,10 @@ def random_crop_flip(
     device = images.device
     offset_row = torch.randint(0, 2 * padding + 1, (count, 1), device=device)
     offset_column = torch.randint(0, 2 * padding + 1, (count, 1), device=device)
-    flip = torch.rand(count, 1, device=device) < 0.5
+    flip_rows = (torch.rand(count, 1, device=device) < 0.5) & flip
     rows = offset_row + torch.arange(height, device=device)
     columns = torch.arange(width, device=device).expand(count, width)
-    columns = offset_column + torch.where(flip, columns.flip(-1), columns)
+    columns = offset_column + torch.where(flip_rows, columns.flip(-1), columns)
     sample = torch.arange(count, device=device).view(count, 1, 1)
     window = (sample, rows.view(count, height, 1), columns.view(count, 1, width))
     padded = F.pad(images, (padding, padding, padding, padding))

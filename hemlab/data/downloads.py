@@ -34,7 +34,8 @@ DOWNLOAD_URLS: dict[str, str] = {
     "voc": VOC_YEARS["2012"]["url"],
 }
 OFFLINE_ALTERNATIVES = (
-    "'digits' (scikit-learn 8x8 handwritten digits), 'shapes' (synthetic segmentation) "
+    "'glyphs' (generated 16x16 digits, the quick preset), 'colour_glyphs' (generated 32x32 colour digits, "
+    "the colab preset), 'digits' (scikit-learn 8x8 handwritten digits), 'shapes' (synthetic segmentation) "
     "and the toy2d sets 'blobs', 'moons', 'spirals'"
 )
 
@@ -140,7 +141,7 @@ def check_downloadable(names: Iterable[str], *, root: str | Path | None = None, 
         first = next(iter(missing.values()))
         raise DatasetUnavailableError(
             f"datasets {', '.join(missing)} are not in {root} and cannot be downloaded now ({first}); offline, use "
-            f"the embedded datasets: {OFFLINE_ALTERNATIVES} (the quick preset needs no download)")
+            f"the embedded datasets: {OFFLINE_ALTERNATIVES} (the quick and colab presets need no download)")
 
 
 def _to_tensor_dataset(images: np.ndarray | torch.Tensor, labels: Sequence[int] | np.ndarray, channels_first: bool) -> TensorDataset:

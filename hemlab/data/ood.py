@@ -10,7 +10,10 @@
 - ``letters``: the upper-case letters ``GLYPH_LETTERS`` rendered like the ``glyphs`` digits
   (:func:`hemlab.data.glyphs.make_glyphs`, default nuisances) at the reference's size, the
   grey image repeated over its channels: unknown classes close to the digits (near-OOD),
-  for any square reference of side 8..64.
+  for any square reference of side 8..64;
+- ``colour_letters``: the same letters drawn like the ``colour_glyphs`` digits
+  (:func:`hemlab.data.colour_glyphs.make_colour_glyphs`, default settings), for a
+  3-channel square reference: near-OOD for the colour glyphs.
 
 Targets are all ``UNKNOWN_LABEL`` (-1, from :mod:`hemlab.sentinels`), which is no class of
 the reference set.
@@ -21,11 +24,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
 
+from hemlab.data.colour_glyphs import make_colour_glyphs
 from hemlab.data.core import dataset_tensors
 from hemlab.data.glyphs import GLYPH_LETTERS, IMAGE_SIZES, make_glyphs
 from hemlab.sentinels import UNKNOWN_LABEL
 
-FAR_OOD_KINDS: tuple[str, ...] = ("uniform_noise", "gaussian_blobs", "permuted_pixels", "letters")
+FAR_OOD_KINDS: tuple[str, ...] = ("uniform_noise", "gaussian_blobs", "permuted_pixels", "letters", "colour_letters")
 
 
 def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torch.Generator) -> Tensor:
@@ -43,11 +47,16 @@ def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torc
     return images.clamp_(0.0, 1.0)
 
 
-def _letters(n_samples: int, shape: tuple[int, int, int], seed: int) -> Tensor:
+def _letters(n_samples: int, shape: tuple[int, int, int], seed: int, colour: bool) -> Tensor:
     channels, height, width = shape
+    kind = "colour_letters" if colour else "letters"
     if height != width or not IMAGE_SIZES[0] <= height <= IMAGE_SIZES[1]:
-        raise ValueError(f"reference: letters need square images of side {IMAGE_SIZES[0]}..{IMAGE_SIZES[1]}, "
+        raise ValueError(f"reference: {kind} need square images of side {IMAGE_SIZES[0]}..{IMAGE_SIZES[1]}, "
                          f"got {height}x{width}")
+    if colour:
+        if channels != 3:
+            raise ValueError(f"reference: colour_letters need 3-channel images, got {channels} channels")
+        return make_colour_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
     images = make_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
     return images.expand(n_samples, channels, height, width)
 
@@ -74,8 +83,8 @@ def make_far_ood(kind: str, reference: Dataset | Tensor, n_samples: int | None =
         result = torch.rand((count, *shape), generator=generator)
     elif kind == "gaussian_blobs":
         result = _gaussian_blobs(count, shape, generator)
-    elif kind == "letters":
-        result = _letters(count, shape, seed)
+    elif kind in ("letters", "colour_letters"):
+        result = _letters(count, shape, seed, colour=kind == "colour_letters")
     else:
         if count > len(images):
             raise ValueError(f"n_samples: permuted_pixels can permute at most {len(images)} reference images, got {count}")

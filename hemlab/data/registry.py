@@ -1,7 +1,7 @@
 """Load any hemlab dataset by name, and a small record of what each one is.
 
 ``load_dataset(name, seed=0, **options)`` returns ``(train, test)``. Embedded sets (no
-download): ``digits``, ``shapes``, ``glyphs``, ``blobs``, ``moons``, ``spirals``;
+download): ``digits``, ``shapes``, ``glyphs``, ``colour_glyphs``, ``blobs``, ``moons``, ``spirals``;
 torchvision-backed (paper mode, downloaded on first use): ``mnist``, ``fashion_mnist``,
 ``cifar10``, ``cifar100``, ``svhn``, ``voc``. Each record's ``builder`` is the loader; its signature
 holds the options and their defaults (:func:`dataset_defaults`).
@@ -20,6 +20,7 @@ from typing import Any, Callable, ClassVar
 
 from torch.utils.data import TensorDataset
 
+from hemlab.data.colour_glyphs import load_colour_glyphs
 from hemlab.data.digits import load_digits
 from hemlab.data.downloads import load_torchvision_dataset
 from hemlab.data.folder import FOLDER_PREFIX, folder_meta, folder_path, load_image_folder, scan_folder
@@ -40,10 +41,12 @@ class DatasetInfo(Record):
     (targets ``(N, H, W)``; pixels equal to ``ignore_index`` are not scored) or ``"points"``
     (2-D inputs ``(N, 2)``). ``in_channels`` is ``C`` (2 coordinates for points) and
     ``image_size`` the side of the square images (``None`` for points); ``embedded`` sets
-    need no download. ``module`` and ``version`` say where a registered dataset comes from
-    (an image folder: ``version`` is its content fingerprint), for its runs' identity; both
-    are empty for the built-in sets. ``seeded_split``: whether each run's seed redraws the
-    split (default: the embedded sets do, the benchmarks have a fixed one).
+    need no download. ``mirror_invariant``: a left-right mirror image is still of the same
+    class (natural images, shapes), so training augmentation may flip it (not digits or glyphs).
+    ``module`` and ``version`` say where a registered dataset comes from (an image folder:
+    ``version`` is its content fingerprint), for its runs' identity; both are empty for the
+    built-in sets. ``seeded_split``: whether each run's seed redraws the split (default: the
+    embedded sets do, the benchmarks have a fixed one).
     """
 
     kind: str
@@ -52,6 +55,7 @@ class DatasetInfo(Record):
     image_size: int | None
     embedded: bool
     ignore_index: int | None = None
+    mirror_invariant: bool = True
     module: str = ""
     version: str = ""
     seeded_split: bool | None = None
@@ -64,13 +68,15 @@ class DatasetInfo(Record):
     supplied: ClassVar[tuple[str, ...]] = ("seed",)
 
 
-def _torchvision(name: str, description: str, num_classes: int, in_channels: int, image_size: int) -> DatasetInfo:
+def _torchvision(name: str, description: str, num_classes: int, in_channels: int, image_size: int,
+                 mirror_invariant: bool = True) -> DatasetInfo:
     """A torchvision classification set; its images keep their size, so ``image_size`` is no option."""
 
     def load(*, root: str | Path | None = None, timeout: float = 3.0) -> tuple[TensorDataset, TensorDataset]:
         return load_torchvision_dataset(name, root=root, timeout=timeout)
 
-    return DatasetInfo(name, description, load, "image", num_classes, in_channels, image_size, embedded=False)
+    return DatasetInfo(name, description, load, "image", num_classes, in_channels, image_size, embedded=False,
+                       mirror_invariant=mirror_invariant)
 
 
 def _toy2d(name: str, description: str, num_classes: int) -> DatasetInfo:
@@ -80,19 +86,22 @@ def _toy2d(name: str, description: str, num_classes: int) -> DatasetInfo:
 
 DATASETS: Registry[DatasetInfo] = Registry("dataset", (
     DatasetInfo("digits", "scikit-learn's 8x8 handwritten digits, 1797 images.", load_digits,
-                "image", 10, 1, 8, embedded=True),
+                "image", 10, 1, 8, embedded=True, mirror_invariant=False),
     DatasetInfo("shapes", "Synthetic segmentation: coloured shapes on textured backgrounds, borders ignored.",
                 load_shapes, "segmentation", 4, 3, 32, embedded=True, ignore_index=IGNORE_INDEX),
     DatasetInfo("glyphs", "Generated digits 0-9 in matplotlib's 22 fonts with random nuisances; 16000 train, "
-                "5000 test, 16x16 grey.", load_glyphs, "image", 10, 1, 16, embedded=True),
+                "5000 test, 16x16 grey.", load_glyphs, "image", 10, 1, 16, embedded=True, mirror_invariant=False),
+    DatasetInfo("colour_glyphs", "Generated glyph digits in colour over textured colour backgrounds; 10000 train, "
+                "5000 test, 32x32 RGB (the colab preset).", load_colour_glyphs, "image", 10, 3, 32, embedded=True,
+                mirror_invariant=False),
     _toy2d("blobs", "2-D Gaussian clusters.", 3),
     _toy2d("moons", "Two interleaved 2-D half circles.", 2),
     _toy2d("spirals", "Interleaved 2-D spiral arms.", 3),
-    _torchvision("mnist", "Handwritten digits, 28x28 grey.", 10, 1, 28),
+    _torchvision("mnist", "Handwritten digits, 28x28 grey.", 10, 1, 28, mirror_invariant=False),
     _torchvision("fashion_mnist", "Zalando clothing images, 28x28 grey.", 10, 1, 28),
     _torchvision("cifar10", "CIFAR-10, 32x32 colour, 10 classes.", 10, 3, 32),
     _torchvision("cifar100", "CIFAR-100, 32x32 colour, 100 classes.", 100, 3, 32),
-    _torchvision("svhn", "Street View house numbers, 32x32 colour.", 10, 3, 32),
+    _torchvision("svhn", "Street View house numbers, 32x32 colour.", 10, 3, 32, mirror_invariant=False),
     DatasetInfo("voc", "Pascal VOC 2012 segmentation, resized to squares (128 by default).",
                 partial(load_torchvision_dataset, "voc"), "segmentation", 21, 3, 128, embedded=False,
                 ignore_index=IGNORE_INDEX),
@@ -100,13 +109,15 @@ DATASETS: Registry[DatasetInfo] = Registry("dataset", (
 
 
 def register_dataset(name: str, loader: Callable[..., Any] | None = None, *, kind: str = "classification",
-                     num_classes: int, in_channels: int, image_size: int, description: str, replace: bool = False):
+                     num_classes: int, in_channels: int, image_size: int, description: str,
+                     mirror_invariant: bool = True, replace: bool = False):
     """Register ``loader(*, seed, **options) -> (train, test)`` as dataset ``name``; returns ``loader``.
 
     Without ``loader`` it is a decorator. ``kind`` is ``"classification"`` (images ``(N,
     in_channels, image_size, image_size)``, labels ``(N,)`` in ``[0, num_classes)``) or
     ``"segmentation"`` (labels ``(N, image_size, image_size)``, ``IGNORE_INDEX`` unscored);
-    :mod:`hemlab.data.user` says what each load is held to. A built-in name is refused;
+    :mod:`hemlab.data.user` says what each load is held to. ``mirror_invariant=False`` keeps
+    the training augmentation from flipping its images (digits, text). A built-in name is refused;
     registering a name twice needs ``replace=True``.
     """
     def register(target: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,7 +125,8 @@ def register_dataset(name: str, loader: Callable[..., Any] | None = None, *, kin
             raise ValueError(f"name: expected a lower-case identifier such as 'mydata', got {name!r}")
         fields = dataset_record_fields(name, target, kind=kind, num_classes=num_classes, in_channels=in_channels,
                                        image_size=image_size, description=description)
-        DATASETS.add(DatasetInfo(**fields, seeded_split="seed" in builder_options(target)), replace=replace)
+        DATASETS.add(DatasetInfo(**fields, mirror_invariant=bool(mirror_invariant),
+                                 seeded_split="seed" in builder_options(target)), replace=replace)
         return target
 
     return register if loader is None else register(loader)
@@ -173,6 +185,7 @@ def load_dataset(name: str, *, seed: int = 0, **options: Any) -> tuple[TensorDat
     ``options`` go to the record's loader and are checked against its signature first
     (``dataset_defaults(name)`` lists them): ``load_digits(test_fraction)``,
     ``load_glyphs(n_train, n_test, image_size, rotation, shift, scale, blur, distractors, noise)``,
+    ``load_colour_glyphs(...)`` (the same, with ``texture`` and ``contrast``),
     ``load_shapes(n_images, image_size, num_classes, max_objects, ignore_border)``,
     ``load_toy2d(n_samples, num_classes, noise)`` or ``load_torchvision_dataset(root,
     image_size, timeout)``. ``seed`` draws the generated sets (shapes draws its test

@@ -14,7 +14,7 @@ def as_tensor(values: ArrayLike, name: str) -> torch.Tensor:
     if isinstance(values, torch.Tensor):
         return values
     try:
-        return torch.as_tensor(np.asarray(values))
+        return torch.as_tensor(np.asarray(values), device="cpu")
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name}: expected a tensor or numpy array, got {type(values).__name__}") from error
 

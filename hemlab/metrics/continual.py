@@ -43,7 +43,7 @@ def continual_metrics(R: ArrayLike) -> dict[str, float]:
     num_tasks = matrix.shape[0]
     if num_tasks == 0:
         raise ValueError("R: expected at least one task, got a 0 x 0 matrix")
-    learned = torch.ones(num_tasks, num_tasks, dtype=torch.bool).tril()
+    learned = torch.ones(num_tasks, num_tasks, dtype=torch.bool, device=matrix.device).tril()
     if not torch.isfinite(matrix[learned]).all():
         raise ValueError("R: entries on and below the diagonal must be finite (found NaN or inf)")
     final = matrix[-1]

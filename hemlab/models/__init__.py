@@ -8,6 +8,7 @@ name            default input     output             made for
 ``digits_cnn``  1 x 8 x 8         ``(N, K)``         digits
 ``cifar_cnn``   3 x 32 x 32       ``(N, K)``         32x32 images (CIFAR, SVHN), quick experiments
 ``resnet18``    3 x 32 x 32       ``(N, K)``         32x32 images, torchvision ResNet-18 with the CIFAR stem
+``resnet20``    3 x 32 x 32       ``(N, K)``         32x32 images, He et al.'s CIFAR ResNet-20 (colab preset)
 ``unet``        3 x H x W         ``(N, K, H, W)``   segmentation (shapes, VOC)
 ``deeplabv3``   3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision DeepLabV3, ResNet-50
 ``fcn``         3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision FCN, ResNet-50
@@ -31,7 +32,7 @@ from typing import Any, Callable, ClassVar
 import torch
 from torch import nn
 
-from hemlab.models.resnet import CifarResNet18, resnet18_cifar
+from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, resnet20_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
 from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn
 from hemlab.models.unet import UNet
@@ -65,6 +66,8 @@ MODELS: Registry[ModelInfo] = Registry("model", (
     ModelInfo("cifar_cnn", "VGG-style CNN, about 0.6M parameters; 32x32 images.", CifarCNN, "classification"),
     ModelInfo("resnet18", "torchvision ResNet-18 with the CIFAR stem, 11.2M parameters.", resnet18_cifar,
               "classification"),
+    ModelInfo("resnet20", "He et al.'s CIFAR ResNet-20: 3 stages of 3 basic blocks (16, 32, 64 channels), "
+              "0.27M parameters.", resnet20_cifar, "classification"),
     ModelInfo("unet", "Small U-Net with two down-sampling steps; dense logits.", UNet, "segmentation"),
     ModelInfo("deeplabv3", "torchvision DeepLabV3, ResNet-50 backbone (output stride 8), 39.6M parameters; "
               "dense logits.", deeplabv3, "segmentation"),
@@ -147,7 +150,7 @@ def create_model(
 
 
 __all__ = [
-    "MLP", "MODELS", "CifarCNN", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter", "UNet",
-    "available_models", "check_model_output", "count_parameters", "create_model", "deeplabv3", "fcn", "model_defaults",
-    "model_info", "register_model", "resnet18_cifar",
+    "MLP", "MODELS", "CifarCNN", "CifarResNet", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter",
+    "UNet", "available_models", "check_model_output", "count_parameters", "create_model", "deeplabv3", "fcn",
+    "model_defaults", "model_info", "register_model", "resnet18_cifar", "resnet20_cifar",
 ]

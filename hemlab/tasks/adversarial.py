@@ -10,8 +10,7 @@ from __future__ import annotations
 from torch.utils.data import DataLoader, Subset
 
 from hemlab.attacks import ATTACK_LOSSES, robust_correct, standard_attacks
-from hemlab.data import dataset_info
-from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
@@ -28,7 +27,7 @@ def run_adversarial(spec: RunSpec, context: RunContext) -> RunResult:
     attacked = test_set
     if settings.attack_samples is not None and settings.attack_samples < len(test_set):
         attacked = Subset(test_set, range(settings.attack_samples))
-    num_classes = dataset_info(spec.dataset).num_classes
+    num_classes = num_classes_of(spec, settings)
     attack_losses = ATTACK_LOSSES if num_classes >= 3 else tuple(loss for loss in ATTACK_LOSSES if loss != "dlr")
     for eps in settings.eps:
         attacks = standard_attacks(eps, steps=settings.attack_steps, losses=attack_losses)

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset, Subset
 
-from hemlab.data import class_counts, dataset_info, dataset_targets, split_classes, subset_classes
+from hemlab.data import class_counts, dataset_targets, split_classes, subset_classes
 from hemlab.metrics import accuracy, continual_metrics
-from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
@@ -45,7 +45,7 @@ def replay_buffer(train_set: Dataset, classes: list[int], per_class: int, seed: 
     chosen = []
     for label in classes:
         members = torch.nonzero(targets == label).flatten()
-        chosen.append(members[torch.randperm(len(members), generator=generator)[:per_class]])
+        chosen.append(members[torch.randperm(len(members), generator=generator, device="cpu")[:per_class]])
     return Subset(train_set, torch.cat(chosen).sort().values.tolist())
 
 
@@ -91,7 +91,7 @@ def _train_protocol(spec: RunSpec, context: RunContext, protocol: str, train_set
 def run_continual(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
     train_set, test_set = load_data(spec, settings)
-    num_classes = dataset_info(spec.dataset).num_classes
+    num_classes = num_classes_of(spec, settings)
     groups = split_classes(num_classes, settings.n_tasks, seed=None)
     task_tests = [subset_classes(test_set, classes) for classes in groups]
     task_of_class = {label: task for task, classes in enumerate(groups) for label in classes}

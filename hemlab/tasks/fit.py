@@ -4,22 +4,24 @@ Every runner goes through :func:`load_data`, :func:`build_model` and :func:`fit`
 spec's seed, the preset's training settings, the dataset's ignore label and the
 logit-adjusted loss's class counts are applied the same way in every task.
 
-A dataset or model other than the preset's (``--dataset``, ``--model``, yours included) gets
-only the options you set (``dataset_options``, ``model_options``), not those of the preset's
-own; an image folder is resized to the preset's image size unless you set ``image_size``;
-and the settings drawn from the classes (the held-out classes of ``ood``, the stages of
-``continual``) are drawn from its classes unless you set them (:func:`dataset_settings`).
+A dataset other than the preset's (``--dataset``, yours included) comes into the settings
+without the preset's dataset options (``hemlab.tasks.plan``); an image folder is resized to
+the preset's image size unless you set ``image_size``, and the settings drawn from the
+classes (the held-out classes of ``ood``, the stages of ``continual``) are drawn from its
+classes unless you set them (:func:`dataset_settings`).
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.utils.data import Dataset
 
 from hemlab.data import (FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset,
@@ -49,31 +51,6 @@ HELD_OUT_FRACTION = 0.4
 preset's dataset and ``held_out_classes`` is not set: 4 of 10, as in the presets."""
 
 
-def _own_options(name: str, preset_name: str, options: tuple, preset_options: tuple) -> dict:
-    """``options`` for ``name``: all of them when it is the preset's ``preset_name``, else only
-    those that differ from the preset row's ``preset_options`` (the ones you set)."""
-    if name == preset_name:
-        return dict(options)
-    preset = dict(preset_options)
-    return {key: value for key, value in dict(options).items() if key not in preset or preset[key] != value}
-
-
-def data_options(spec: RunSpec, settings: TaskSettings) -> dict:
-    """The options ``spec.dataset`` is loaded with (module docstring)."""
-    row = task_settings(spec.preset, spec.task)
-    options = _own_options(spec.dataset, row.dataset, settings.dataset_options, row.dataset_options)
-    if spec.dataset.startswith(FOLDER_PREFIX):
-        options.setdefault("image_size", dict(row.dataset_options).get("image_size")
-                           or dataset_info(row.dataset).image_size)
-    return options
-
-
-def model_options(spec: RunSpec, settings: TaskSettings) -> dict:
-    """The options ``spec.model`` is built with (module docstring), less the input it is given."""
-    row = task_settings(spec.preset, spec.task)
-    return _own_options(spec.model, row.model, settings.model_options, row.model_options)
-
-
 def dataset_settings(spec: RunSpec, settings: TaskSettings) -> TaskSettings:
     """``settings`` for ``spec.dataset``: on a dataset other than the preset's, unless you set
     them, ``ood`` holds out its last :data:`HELD_OUT_FRACTION` of classes and ``continual``
@@ -81,7 +58,7 @@ def dataset_settings(spec: RunSpec, settings: TaskSettings) -> TaskSettings:
     row = task_settings(spec.preset, spec.task)
     if spec.dataset == row.dataset:
         return settings
-    num_classes = dataset_info(spec.dataset).num_classes
+    num_classes = num_classes_of(spec, settings)
     changes = {}
     if settings.held_out_classes == row.held_out_classes and row.held_out_classes:
         count = max(1, round(num_classes * HELD_OUT_FRACTION))
@@ -112,21 +89,47 @@ class Fit:
     epochs_to_target: float
 
 
+def dataset_options(spec: RunSpec, settings: TaskSettings) -> dict:
+    """The preset's dataset options when ``spec.dataset`` is the preset's dataset (another
+    dataset, e.g. ``hemlab run --dataset digits``, gets its own defaults); an image folder
+    is resized to the preset's image size unless ``image_size`` is set."""
+    options = dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
+    if spec.dataset.startswith(FOLDER_PREFIX):
+        row = task_settings(spec.preset, spec.task)
+        options.setdefault("image_size", dict(row.dataset_options).get("image_size")
+                           or dataset_info(row.dataset).image_size)
+    return options
+
+
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
-    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with :func:`data_options`."""
-    return load_dataset(spec.dataset, seed=split_seed(spec), **data_options(spec, settings))
+    """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with
+    :func:`dataset_options`."""
+    return load_dataset(spec.dataset, seed=split_seed(spec), **dataset_options(spec, settings))
+
+
+def num_classes_of(spec: RunSpec, settings: TaskSettings) -> int:
+    """The classes of ``spec.dataset`` as loaded: its ``num_classes`` option where it has one
+    (the generated shapes: ``dataset_options=num_classes=7``), else its record's."""
+    return int(dataset_options(spec, settings).get("num_classes", dataset_info(spec.dataset).num_classes))
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
     """``spec.model`` for ``num_classes`` classes and the dataset's input (its channels, and
-    its image size for a model that takes one), initialised from ``spec.seed``; a model other
-    than the preset's gets only the ``model_options`` you set."""
+    its image size as loaded for a model that takes one), initialised from ``spec.seed``."""
     info = dataset_info(spec.dataset)
-    options = model_options(spec, settings)
-    image_size = data_options(spec, settings).get("image_size", info.image_size)
+    options = dict(settings.model_options)
+    image_size = dataset_options(spec, settings).get("image_size", info.image_size)
     if "image_size" in model_info(spec.model).options and image_size is not None:
         options.setdefault("image_size", image_size)
     return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
+
+
+def augmentation(spec: RunSpec, settings: TaskSettings) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None:
+    """The on-device training augmentation when ``settings.augment``: random crop, with a
+    left-right flip only where the dataset is ``mirror_invariant`` (not digits or glyphs)."""
+    if not settings.augment:
+        return None
+    return functools.partial(random_crop_flip, flip=dataset_info(spec.dataset).mirror_invariant)
 
 
 def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
@@ -163,7 +166,7 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
         checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"
     started = time.perf_counter()
     history = train(model, loss, train_set, settings.train, seed=spec.seed, eval_data=eval_set,
-                    device=context.device, augment=random_crop_flip if settings.augment else None,
+                    device=context.device, augment=augmentation(spec, settings),
                     checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}")
     seconds = time.perf_counter() - started
     reached = history.index[history["eval_accuracy"] >= settings.target_accuracy]
@@ -175,6 +178,6 @@ def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Da
     """Train a fresh model on all classes of ``spec.dataset`` (evaluating on its test split
     after each epoch); return the fit with the ``(train, test)`` datasets."""
     train_set, test_set = load_data(spec, context.settings)
-    num_classes = dataset_info(spec.dataset).num_classes
+    num_classes = num_classes_of(spec, context.settings)
     model = build_model(spec, context.settings, num_classes)
     return fit(spec, context, model, train_set, test_set, num_classes=num_classes), train_set, test_set

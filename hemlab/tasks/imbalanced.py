@@ -9,9 +9,9 @@ every ratio's per-item records (correctness with the item's class, for balanced 
 """
 from __future__ import annotations
 
-from hemlab.data import dataset_info, long_tailed
+from hemlab.data import long_tailed
 from hemlab.metrics import balanced_accuracy, shot_accuracy
-from hemlab.tasks.fit import RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import ITEM_PREFIX, correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
@@ -21,7 +21,7 @@ from hemlab.tasks.spec import RunSpec
 def run_imbalanced(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
     train_set, test_set = load_data(spec, settings)
-    num_classes = dataset_info(spec.dataset).num_classes
+    num_classes = num_classes_of(spec, settings)
     many, few = settings.shot_thresholds
     rows, fits, artifacts, items = Rows(), [], {}, {}
     for ratio in settings.imbalance_ratios:

@@ -72,7 +72,7 @@ def segmentation_items(logits: torch.Tensor, targets: torch.Tensor, num_classes:
     predictions = logits.argmax(dim=1).reshape(len(logits), -1)
     labels = targets.reshape(len(targets), -1)
     scored = labels != ignore_index if ignore_index is not None else torch.ones_like(labels, dtype=torch.bool)
-    classes = torch.arange(num_classes).view(1, -1, 1)
+    classes = torch.arange(num_classes, device=labels.device).view(1, -1, 1)
     predicted = (predictions.unsqueeze(1) == classes) & scored.unsqueeze(1)
     true = (labels.unsqueeze(1) == classes) & scored.unsqueeze(1)
     return {"intersection": (predicted & true).sum(dim=2), "union": (predicted | true).sum(dim=2)}

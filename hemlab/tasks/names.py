@@ -5,7 +5,7 @@ TASK_NAMES: tuple[str, ...] = ("clean_corrupt", "ood", "adversarial", "imbalance
 TASK_OUTPUTS: dict[str, str] = {name: "segmentation" if name == "segmentation" else "classification"
                                 for name in TASK_NAMES}
 """The model output each task trains and scores (``hemlab.tasks.TASKS[task].output``)."""
-PRESET_NAMES: tuple[str, ...] = ("quick", "paper")
+PRESET_NAMES: tuple[str, ...] = ("quick", "colab", "paper")
 EXECUTOR_NAMES: tuple[str, ...] = ("local", "processes", "ray")
 DEFAULT_SEEDS = 5
 """Seeds per loss of a sweep unless asked otherwise: the verdicts' minimum of 5 paired seeds

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 from torch.utils.data import Dataset
 
-from hemlab.data import FAR_OOD_KINDS, dataset_info, hold_out_classes, load_dataset, make_far_ood
+from hemlab.data import FAR_OOD_KINDS, hold_out_classes, load_dataset, make_far_ood
 from hemlab.metrics import ood_metrics, ood_scores
-from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, fit, load_data
+from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, capped, format_condition
@@ -39,7 +39,7 @@ def run_ood(spec: RunSpec, context: RunContext) -> RunResult:
     train_set, test_set = load_data(spec, settings)
     known_train, _ = hold_out_classes(train_set, settings.held_out_classes)
     known_test, near = hold_out_classes(test_set, settings.held_out_classes)
-    num_known = dataset_info(spec.dataset).num_classes - len(set(settings.held_out_classes))
+    num_known = num_classes_of(spec, settings) - len(set(settings.held_out_classes))
     fitted = fit(spec, context, build_model(spec, settings, num_known), known_train, known_test,
                  num_classes=num_known)
     rows = Rows()

@@ -10,7 +10,7 @@ pair of ``dataset_options`` or ``model_options`` and keeps the others), ``attack
     overrides = parse_assignments(["train.epochs=2", "imbalanced.imbalance_ratios=10,50"])
     resolve_settings("quick", "imbalanced", task_overrides(overrides, "imbalanced"))
 
-A config file derives a preset from ``quick`` or ``paper``; top-level keys change every
+A config file derives a preset from ``quick``, ``colab`` or ``paper``; top-level keys change every
 task, a ``[tasks.NAME]`` table one task::
 
     preset = "quick"

@@ -17,11 +17,11 @@ import pandas as pd
 
 from torch.utils.data import Subset
 
-from hemlab.data import DATASETS, DatasetInfo, check_downloadable, checked_dataset, dataset_info, dataset_tensors
+from hemlab.data import DATASETS, check_downloadable, checked_dataset, dataset_info, dataset_tensors
 from hemlab.data.registry import canonical_dataset_name
 from hemlab.io import save_table
 from hemlab.models import MODELS, check_model_output, model_info
-from hemlab.tasks.fit import build_model, data_options, dataset_settings, load_data, model_options
+from hemlab.tasks.fit import build_model, dataset_options, dataset_settings, load_data, num_classes_of
 from hemlab.tasks.overrides import Override, resolve_settings, task_overrides
 from hemlab.tasks.registry import TASKS, task_losses
 from hemlab.tasks.spec import (
@@ -31,14 +31,13 @@ from hemlab.tasks.spec import (
 REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
 
 
-def _check_dataset(task: str, dataset: str) -> DatasetInfo:
+def _check_dataset(task: str, dataset: str) -> None:
     """The record of ``dataset`` (a name or ``folder:PATH``), which must hold ``task``'s kind of data."""
     info = dataset_info(dataset)
     wanted = "segmentation" if TASKS[task].output == "segmentation" else "image"
     if info.kind != wanted:
         allowed = [name for name, record in DATASETS.items() if record.kind == wanted]
         raise ValueError(f"dataset: task {task} needs {wanted} data ({', '.join(allowed)}, or yours), got {dataset!r}")
-    return info
 
 
 def _check_classes(spec: RunSpec, settings: TaskSettings, num_classes: int) -> None:
@@ -57,22 +56,47 @@ def _check_data_and_model(spec: RunSpec) -> None:
     model's output kind and options, the dataset's options and class-drawn settings; a
     dataset or model of yours is also loaded (held to its record) and the model run on two
     of its training images (held to its output shape)."""
-    info = _check_dataset(spec.task, spec.dataset)
+    _check_dataset(spec.task, spec.dataset)
     model = model_info(spec.model)
     if model.output != TASKS[spec.task].output:
         allowed = [name for name, record in MODELS.items() if record.output == TASKS[spec.task].output]
         raise ValueError(f"model: task {spec.task} needs a {TASKS[spec.task].output} model ({', '.join(allowed)}, "
                          f"or yours), got {spec.model!r} ({model.output})")
     settings = dataset_settings(spec, spec.settings)
-    MODELS.check(spec.model, model_options(spec, settings))
-    checked_dataset(spec.dataset, data_options(spec, settings))
-    _check_classes(spec, settings, info.num_classes)
+    MODELS.check(spec.model, dict(settings.model_options))
+    checked_dataset(spec.dataset, dataset_options(spec, settings))
+    num_classes = num_classes_of(spec, settings)
+    _check_classes(spec, settings, num_classes)
     if spec.dataset in DATASETS.builtin and spec.model in MODELS.builtin:
         return
     train_set, _ = load_data(spec, settings)
-    model_net = build_model(spec, settings, info.num_classes)
-    check_model_output(model_net, dataset_tensors(Subset(train_set, range(min(2, len(train_set)))))[0],
-                       info.num_classes, model.output, f"model {spec.model!r} on dataset {spec.dataset!r}")
+    network = build_model(spec, settings, num_classes)
+    check_model_output(network, dataset_tensors(Subset(train_set, range(min(2, len(train_set)))))[0],
+                       num_classes, model.output, f"model {spec.model!r} on dataset {spec.dataset!r}")
+
+
+def _another(changes: tuple, field: str, name: str) -> tuple:
+    """``changes`` that put ``name`` in the settings' ``field`` (``dataset`` or ``model``)
+    instead of the preset's; the preset's ``<field>_options`` are for its own, so they go
+    unless ``changes`` set them whole (options set one by one, ``dataset_options.KEY``, stay)."""
+    keep = tuple(change for change in changes if change[0] != field)
+    options = f"{field}_options"
+    cleared = () if any(path == options for path, _ in keep) else ((options, ()),)
+    return cleared + keep + ((field, name),)
+
+
+def task_changes(preset: str, task: str, overrides: Sequence[Override] = (), dataset: str | None = None,
+                 model: str | None = None) -> tuple[tuple, str, str]:
+    """``(changes, dataset, model)`` of ``task``'s specs: its overrides, with ``dataset``
+    (canonical: a folder's absolute path) and ``model``, when given and not the preset's, put
+    into the settings (see :func:`plan`)."""
+    changes = task_overrides(overrides, task)
+    settings = resolve_settings(preset, task, changes)
+    task_dataset, task_model = canonical_dataset_name(dataset or settings.dataset), model or settings.model
+    for field, name in (("dataset", task_dataset), ("model", task_model)):
+        if name != getattr(settings, field):
+            changes = _another(changes, field, name)
+    return changes, task_dataset, task_model
 
 
 def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
@@ -86,9 +110,10 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     of the ``tasks`` is an error. With
     ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
     ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it; a
-    registered name or ``folder:PATH``), ``model`` the preset's model (its output must be
-    the task's); see :mod:`hemlab.tasks.fit` for the options they get. A dataset or model of
-    yours is loaded and built once here, so a bad loader or model is refused before any run.
+    registered name or ``folder:PATH``) in the specs' settings, without the preset's dataset
+    options (its own defaults, or ``dataset_options`` from ``overrides``); ``model`` the
+    preset's model likewise (its output must be the task's). A dataset or model of yours is
+    loaded and built once here, so a bad loader or model is refused before any run.
     ``overrides`` change the preset's rows (``(path, value)`` pairs, a path optionally
     prefixed by a task: :mod:`hemlab.tasks.overrides`); each spec carries those of its task.
     """
@@ -107,10 +132,8 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     check_losses(parsed, (TASKS[task].output for task in task_names))
     specs = []
     for task in task_names:
-        changes = task_overrides(overrides, task)
+        changes, task_dataset, task_model = task_changes(preset, task, overrides, dataset, model)
         settings = resolve_settings(preset, task, changes)
-        task_dataset = canonical_dataset_name(dataset or settings.dataset)
-        task_model = model or settings.model
         _check_data_and_model(RunSpec(task, task_dataset, task_model, "ce", (), 0, preset, changes))
         variants = [(name, options) for name, options in parsed if name in task_losses(task)]
         if margin_sweep and settings.margin_sweep and any(name == "hem" for name, _ in parsed):

@@ -13,7 +13,7 @@ import torch
 
 from hemlab.data import dataset_info, dataset_tensors
 from hemlab.metrics import segmentation_metrics
-from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts, segmentation_items
 from hemlab.tasks.measure import finish
 from hemlab.tasks.result import RunResult, Rows, capped
@@ -23,15 +23,17 @@ from hemlab.train import predict
 
 def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
-    info = dataset_info(spec.dataset)
+    ignore_index = dataset_info(spec.dataset).ignore_index
+    num_classes = num_classes_of(spec, settings)
     fitted, _, test_set = fit_on_dataset(spec, context)
     logits, targets = predict(fitted.model, test_set)
     rows = Rows()
-    rows.add_all("clean", segmentation_metrics(logits, targets, info.num_classes, ignore_index=info.ignore_index))
-    pixel_logits = logits.movedim(1, -1).reshape(-1, info.num_classes)
+    rows.add_all("clean", segmentation_metrics(logits, targets, num_classes, ignore_index=ignore_index))
+    pixel_logits = logits.movedim(1, -1).reshape(-1, num_classes)
     pixel_targets = targets.reshape(-1)
-    valid = torch.nonzero((pixel_targets >= 0) & (pixel_targets < info.num_classes)).flatten()
-    sample = valid[torch.randperm(len(valid), generator=torch.Generator().manual_seed(spec.seed))]
+    valid = torch.nonzero((pixel_targets >= 0) & (pixel_targets < num_classes)).flatten()
+    order = torch.randperm(len(valid), generator=torch.Generator().manual_seed(spec.seed), device="cpu")
+    sample = valid[order.to(valid.device)]
     cap, masks = settings.logits_cap, settings.masks_cap
     images, _ = dataset_tensors(test_set)
     artifacts = {
@@ -40,6 +42,6 @@ def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
         "images": capped(images, masks, np.float16),
         "masks_true": capped(targets, masks, np.int64),
         "masks_pred": capped(logits.argmax(dim=1), masks, np.int64),
-        **item_artifacts("clean", "miou", **segmentation_items(logits, targets, info.num_classes, info.ignore_index)),
+        **item_artifacts("clean", "miou", **segmentation_items(logits, targets, num_classes, ignore_index)),
     }
     return finish(rows, [fitted], artifacts)

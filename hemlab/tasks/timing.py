@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from scipy import stats as scipy_stats
 
-from hemlab.data import DATASETS, dataset_targets, random_crop_flip
+from hemlab.data import dataset_targets
 from hemlab.runtime import resolve_device
 from hemlab.tasks.claims import TIMING_BAND
-from hemlab.tasks.fit import build_loss, build_model, load_data
+from hemlab.tasks.fit import augmentation, build_loss, build_model, load_data, num_classes_of
 from hemlab.tasks.spec import RunSpec, TaskSettings, parse_loss_spec, task_settings
 from hemlab.train import train
 
@@ -72,11 +72,11 @@ def measure_training_time(preset: str = "quick", task: str = "clean_corrupt", su
     spec_of = {label: RunSpec(task, settings.dataset, settings.model, *parse_loss_spec(label), seed=seed,
                               preset=preset) for label in (subject, comparator)}
     train_set, _ = load_data(spec_of[subject], settings)
-    num_classes = DATASETS[settings.dataset].num_classes
+    num_classes = num_classes_of(spec_of[subject], settings)
     targets = dataset_targets(train_set)
     models = {label: build_model(spec, settings, num_classes) for label, spec in spec_of.items()}
     losses = {label: build_loss(spec, targets, num_classes) for label, spec in spec_of.items()}
-    augment = random_crop_flip if settings.augment else None
+    augment = augmentation(spec_of[subject], settings)
     seconds: dict[str, list[float]] = {subject: [], comparator: []}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hemlab.tasks import plan
+from hemlab.tasks import TASK_NAMES, plan
 from hemlab.tasks.spec import DEFAULT_SEEDS, task_settings, with_settings
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -83,6 +83,12 @@ def test_smoke_sections_hold_their_numbers(smoke, gpu_check):
     assert [phase["compile"] for phase in packing["compile"]["phases"]] == [None, "eager"]
     assert packing["compile"]["batch_size"] == gpu_check.SMOKE.batch_size and packing["compile"]["compiled_over_eager"] > 0
 
+    seeds = sections["preset_seeds"]
+    for preset in gpu_check.PROJECTED_PRESETS:
+        rows = seeds[preset]["rows"]
+        assert [row["task"] for row in rows] == list(TASK_NAMES) and all(row["status"] == "ran" for row in rows)
+        assert seeds[preset]["runs"] == len(plan(preset, seeds=DEFAULT_SEEDS))
+        assert seeds[preset]["projected_s"] == pytest.approx(sum(row["seconds"] * row["runs"] for row in rows))
     paper = sections["paper_quick"]
     assert paper["status"] == "ran" and paper["returncode"] == 0 and paper["wall_s"] > 0
     assert paper["runs_done"] == paper["runs_planned"] == gpu_check.SMOKE.quick_sweep.runs() == 1

@@ -93,6 +93,7 @@ def test_a_plugin_dataset_and_model_are_stored_tabled_and_judged(plugin_module, 
     assert "compare: no stored runs of hem" in capsys.readouterr().err
     assert main([*compare, "--dataset", "mydata", "--model", "mynet"]) == 0
     verdicts = pd.read_csv(Path(out) / "quick" / "compare_hem.csv")
+    assert (Path(out) / "quick" / "compare_hem.png").stat().st_size > 0
     assert verdicts["n"].tolist() == [5] and verdicts["verdict"].iloc[0] in ("supported", "contradicted",
                                                                             "inconclusive")
 

@@ -13,6 +13,7 @@ from hemlab.models import MODELS, available_models, count_parameters, create_mod
     ("digits_cnn", 1, 8, (3, 10)),
     ("cifar_cnn", 3, 32, (3, 10)),
     ("resnet18", 3, 32, (3, 10)),
+    ("resnet20", 3, 32, (3, 10)),
     ("unet", 3, 32, (3, 10, 32, 32)),
     ("unet", 3, 30, (3, 10, 30, 30)),
     ("digits_cnn", 3, 28, (3, 10)),
@@ -36,6 +37,22 @@ def test_resnet18_has_the_cifar_stem():
     assert isinstance(model.maxpool, nn.Identity)
     assert model.fc.out_features == 100
     assert 11_000_000 < count_parameters(model) < 11_300_000
+
+
+def test_resnet20_is_he_et_als_cifar_network():
+    """20 weight layers (19 convolutions on the main path and the head), stages at 16, 32 and 64
+    channels on 32, 16 and 8 pixels, 0.27M parameters, and each block starting as the identity."""
+    model = create_model("resnet20", 10, seed=0)
+    main_path = [m for name, m in model.named_modules() if isinstance(m, torch.nn.Conv2d) and "downsample" not in name]
+    assert len(main_path) + 1 == 20 and count_parameters(model) == 272_474
+    sizes = []
+    handles = [stage.register_forward_hook(lambda module, inputs, output: sizes.append(tuple(output.shape[1:])))
+               for stage in model.stages]
+    model(torch.rand(2, 3, 32, 32))
+    for handle in handles:
+        handle.remove()
+    assert sizes == [(16, 32, 32), (32, 16, 16), (64, 8, 8)]
+    assert all(not block.bn2.weight.detach().any() for stage in model.stages for block in stage)
 
 
 def test_unet_width_option():
@@ -69,7 +86,7 @@ def test_seed_argument_gives_the_same_weights_and_leaves_the_global_stream_alone
 
 
 @pytest.mark.parametrize("name, channels, size", [
-    ("mlp", 1, 8), ("digits_cnn", 1, 8), ("cifar_cnn", 3, 32), ("resnet18", 3, 32), ("unet", 3, 16),
+    ("mlp", 1, 8), ("digits_cnn", 1, 8), ("cifar_cnn", 3, 32), ("resnet18", 3, 32), ("resnet20", 3, 32), ("unet", 3, 16),
 ])
 def test_models_default_to_the_input_their_name_promises(name, channels, size):
     assert model_defaults(name)["in_channels"] == channels
@@ -78,7 +95,7 @@ def test_models_default_to_the_input_their_name_promises(name, channels, size):
         assert model(torch.rand(2, channels, size, size)).shape[:2] == (2, 10)
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "cifar_cnn", "resnet18", "unet"])
+@pytest.mark.parametrize("name", ["digits_cnn", "cifar_cnn", "resnet18", "resnet20", "unet"])
 def test_a_channel_mismatch_gets_a_hemlab_message(name):
     model = create_model(name, 10).eval()
     built = model_defaults(name)["in_channels"]
@@ -103,7 +120,7 @@ def test_model_defaults_come_from_the_builder_signature():
 
 
 def test_unknown_name_lists_the_allowed_ones():
-    with pytest.raises(ValueError, match=r"^model: expected one of \['mlp', 'digits_cnn', 'cifar_cnn', 'resnet18', "
+    with pytest.raises(ValueError, match=r"^model: expected one of \['mlp', 'digits_cnn', 'cifar_cnn', 'resnet18', 'resnet20', "
                                          r"'unet', 'deeplabv3', 'fcn'\], got 'vit'$"):
         create_model("vit", 10, 3)
 

@@ -79,7 +79,7 @@ def test_a_config_file_derives_a_preset_with_per_task_changes(tmp_path):
     assert (imbalanced.train.epochs, imbalanced.train.lr, imbalanced.imbalance_ratios) == (3, 0.01, (10.0, 50.0))
     assert (ood.train.epochs, ood.logits_cap) == (2, 64)
     assert ood.imbalance_ratios == task_settings("quick", "ood").imbalance_ratios
-    for text, message in [('preset = "huge"', "preset: expected one of quick, paper"),
+    for text, message in [('preset = "huge"', "preset: expected one of quick, colab, paper"),
                           ("[tasks.nope]\nx = 1", "tasks: expected names from"),
                           ("train = { epochs = 'many' }", "mine.toml: train.epochs: expected an integer"),
                           ("not toml [", "expected a readable TOML file")]:
