@@ -13,7 +13,8 @@
   for any square reference of side 8..64;
 - ``colour_letters``: the same letters drawn like the ``colour_glyphs`` digits
   (:func:`hemlab.data.colour_glyphs.make_colour_glyphs`, default settings), for a
-  3-channel square reference: near-OOD for the colour glyphs.
+  3-channel square reference (their grey mean for a 1-channel one): near-OOD for the
+  colour glyphs.
 
 Targets are all ``UNKNOWN_LABEL`` (-1, from :mod:`hemlab.sentinels`), which is no class of
 the reference set.
@@ -54,9 +55,10 @@ def _letters(n_samples: int, shape: tuple[int, int, int], seed: int, colour: boo
         raise ValueError(f"reference: {kind} need square images of side {IMAGE_SIZES[0]}..{IMAGE_SIZES[1]}, "
                          f"got {height}x{width}")
     if colour:
-        if channels != 3:
-            raise ValueError(f"reference: colour_letters need 3-channel images, got {channels} channels")
-        return make_colour_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
+        if channels not in (1, 3):
+            raise ValueError(f"reference: colour_letters need 3-channel (or 1-channel) images, got {channels} channels")
+        images = make_colour_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
+        return images if channels == 3 else images.mean(dim=1, keepdim=True)
     images = make_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
     return images.expand(n_samples, channels, height, width)
 

@@ -12,6 +12,7 @@ name            default input     output             made for
 ``unet``        3 x H x W         ``(N, K, H, W)``   segmentation (shapes, VOC)
 ``deeplabv3``   3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision DeepLabV3, ResNet-50
 ``fcn``         3 x H x W         ``(N, K, H, W)``   segmentation (VOC), torchvision FCN, ResNet-50
+``lraspp``      3 x H x W         ``(N, K, H, W)``   segmentation, torchvision LR-ASPP, MobileNetV3 (small)
 ==============  ================  =================  ==============================================
 
 Each model defaults to the input its name promises (``in_channels`` and, for the MLP,
@@ -34,7 +35,7 @@ from torch import nn
 
 from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, resnet20_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
-from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn
+from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn, lraspp
 from hemlab.models.unet import UNet
 from hemlab.models.user import check_model_output, model_record_fields
 from hemlab.plugins import discover_entry_points
@@ -73,6 +74,8 @@ MODELS: Registry[ModelInfo] = Registry("model", (
               "dense logits.", deeplabv3, "segmentation"),
     ModelInfo("fcn", "torchvision FCN, ResNet-50 backbone (output stride 8), 32.9M parameters; dense logits.",
               fcn, "segmentation"),
+    ModelInfo("lraspp", "torchvision LR-ASPP, MobileNetV3-Large backbone, 3.2M parameters; dense logits.", lraspp,
+              "segmentation"),
 ))
 
 
@@ -152,5 +155,5 @@ def create_model(
 __all__ = [
     "MLP", "MODELS", "CifarCNN", "CifarResNet", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter",
     "UNet", "available_models", "check_model_output", "count_parameters", "create_model", "deeplabv3", "fcn",
-    "model_defaults", "model_info", "register_model", "resnet18_cifar", "resnet20_cifar",
+    "lraspp", "model_defaults", "model_info", "register_model", "resnet18_cifar", "resnet20_cifar",
 ]

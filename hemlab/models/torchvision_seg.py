@@ -1,4 +1,5 @@
-"""The literature's segmentation models: torchvision's DeepLabV3 and FCN with a ResNet-50 backbone.
+"""The literature's segmentation models: torchvision's DeepLabV3 and FCN with a ResNet-50
+backbone, and the small LR-ASPP with a MobileNetV3-Large backbone.
 
 DeepLabV3 (Chen et al. 2017): the ResNet-50 backbone with dilated last two stages (output
 stride 8) and an atrous spatial pyramid pooling head. FCN (Long et al. 2015): the same
@@ -9,6 +10,11 @@ dict. ``pretrained_backbone=True`` asks torchvision for the ImageNet ResNet-50 w
 (``ResNet50_Weights.IMAGENET1K_V1``, from torch's hub cache or download.pytorch.org); when
 they cannot be fetched the build fails with one line saying so.
 
+LR-ASPP (Howard et al. 2019, "Searching for MobileNetV3"): MobileNetV3-Large features at
+output stride 16 (dilated last stage) with a light head that gates them by a global-pooling
+branch and adds the stride-8 features; 3.2M parameters, a small torchvision model for the
+colab preset's 64x64 shapes. It is built from scratch for 3-channel images.
+
 In training mode the ASPP head's image-pooling branch normalises a 1x1 map per image, so a
 training batch needs at least two images.
 """
@@ -18,7 +24,7 @@ from typing import Callable
 
 from torch import Tensor, nn
 from torchvision.models import ResNet50_Weights
-from torchvision.models.segmentation import deeplabv3_resnet50, fcn_resnet50
+from torchvision.models.segmentation import deeplabv3_resnet50, fcn_resnet50, lraspp_mobilenet_v3_large
 
 from hemlab.models._inputs import check_channels
 
@@ -73,3 +79,12 @@ def fcn(num_classes: int, in_channels: int = 3, pretrained_backbone: bool = Fals
     """torchvision's ``fcn_resnet50`` for ``num_classes`` classes, from scratch unless
     ``pretrained_backbone`` (ImageNet ResNet-50 backbone weights; 3 input channels)."""
     return _build("fcn", fcn_resnet50, num_classes, in_channels, pretrained_backbone)
+
+
+def lraspp(num_classes: int, in_channels: int = 3) -> TorchvisionSegmenter:
+    """torchvision's ``lraspp_mobilenet_v3_large`` for ``num_classes`` classes, from scratch
+    (no ImageNet weights), for 3-channel images."""
+    if in_channels != 3:
+        raise ValueError(f"in_channels: lraspp is built for 3-channel images, got {in_channels}")
+    network = lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=num_classes)
+    return TorchvisionSegmenter(network, in_channels, "lraspp")

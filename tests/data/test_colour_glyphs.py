@@ -50,10 +50,12 @@ def test_registered_as_the_colab_data_with_independent_test_draws():
     assert torch.equal(small[1].tensors[0], large[1].tensors[0])      # the test set ignores n_train
 
 
-def test_colour_letters_are_unknown_rgb_glyphs_and_need_three_channels():
+def test_colour_letters_are_unknown_rgb_glyphs_or_their_grey_mean():
     reference = torch.rand(4, 3, 32, 32)
     letters = make_far_ood("colour_letters", reference, 12, seed=0)
     images, targets = letters.tensors
     assert images.shape == (12, 3, 32, 32) and bool((targets == -1).all())
-    with pytest.raises(ValueError, match="colour_letters need 3-channel images"):
-        make_far_ood("colour_letters", torch.rand(4, 1, 32, 32), 4)
+    grey = make_far_ood("colour_letters", torch.rand(4, 1, 32, 32), 12, seed=0).tensors[0]
+    assert torch.allclose(grey, images.mean(dim=1, keepdim=True))
+    with pytest.raises(ValueError, match=r"colour_letters need 3-channel \(or 1-channel\) images, got 2"):
+        make_far_ood("colour_letters", torch.rand(4, 2, 32, 32), 4)

@@ -121,7 +121,7 @@ def test_model_defaults_come_from_the_builder_signature():
 
 def test_unknown_name_lists_the_allowed_ones():
     with pytest.raises(ValueError, match=r"^model: expected one of \['mlp', 'digits_cnn', 'cifar_cnn', 'resnet18', 'resnet20', "
-                                         r"'unet', 'deeplabv3', 'fcn'\], got 'vit'$"):
+                                         r"'unet', 'deeplabv3', 'fcn', 'lraspp'\], got 'vit'$"):
         create_model("vit", 10, 3)
 
 

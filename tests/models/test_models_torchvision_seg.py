@@ -124,3 +124,15 @@ def test_bad_options(options, message, monkeypatch):
     monkeypatch.setattr(FETCH, _no_fetch)
     with pytest.raises(ValueError, match=f"^{message}"):
         create_model("fcn", 21, **options)
+
+
+def test_lraspp_is_the_small_model_from_scratch_with_plain_logits(monkeypatch):
+    monkeypatch.setattr(FETCH, _no_fetch)
+    model = create_model("lraspp", 7, seed=0)
+    assert MODELS["lraspp"].output == "segmentation" and model_defaults("lraspp") == {"in_channels": 3}
+    assert 3_000_000 < sum(parameter.numel() for parameter in model.parameters()) < 3_500_000
+    logits = model.train()(torch.rand(2, 3, 64, 64))
+    assert logits.shape == (2, 7, 64, 64)
+    logits.logsumexp(dim=1).mean().backward()
+    with pytest.raises(ValueError, match="in_channels: lraspp is built for 3-channel images, got 1"):
+        create_model("lraspp", 7, in_channels=1)
