@@ -1,13 +1,15 @@
 """Command line: rerun the paper's comparison, one task or all of them.
 
     hemlab paper [--preset quick|colab|paper] [--tasks ...] [--losses ...] [--seeds N] [--workers N] [--out DIR]
-    hemlab run TASK [--losses ...] [--dataset NAME] [--preset quick|colab|paper] [--seeds N] [--workers N] [--out DIR]
+    hemlab run TASK [--losses ...] [--dataset NAME|folder:PATH] [--model NAME] [--preset quick|colab|paper] ...
     hemlab compare --subject LOSS --against LOSS [LOSS ...] [--preset P] [--tasks ...] [--out DIR]
     hemlab tasks [--preset P] [--set FIELD=VALUE ...]   the tasks, presets, headlines; resolved settings
     hemlab losses       the losses and their defaults
+    hemlab datasets     the datasets and models (built in and registered)
 
-Every command takes ``--plugin MODULE`` (repeatable: modules that register losses; installed
-plug-ins of the entry-point group ``hemlab.losses`` load by themselves), and the sweeps
+Every command takes ``--plugin MODULE`` (repeatable: modules that register losses, datasets or
+models; installed plug-ins of the entry-point groups ``hemlab.losses``, ``hemlab.datasets`` and
+``hemlab.models`` load by themselves), and the sweeps
 ``--set FIELD=VALUE`` (repeatable; ``train.epochs=30``, ``imbalance_ratios=10,50``,
 ``TASK.field`` for one task) and ``--config FILE.toml`` (see ``hemlab.tasks.overrides``).
 
@@ -88,10 +90,31 @@ def _losses(args: argparse.Namespace) -> int:
 
     print(_table(pd.DataFrame([
         {"name": name, "loss": loss_info(name).description, "defaults": loss_defaults(name) or "",
-         "outputs": ", ".join(loss_info(name).outputs), "reference": loss_info(name).reference,
+         "outputs": "; ".join(filter(None, (", ".join(loss_info(name).outputs), loss_info(name).outputs_note))),
+         "reference": loss_info(name).reference,
          "source": "hemlab" if name in LOSSES.builtin else loss_info(name).module}
         for name in available_losses()
     ])))
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    """The datasets and models, built in and registered, with where each comes from."""
+    import pandas as pd
+
+    from hemlab.data import DATASETS, available_datasets, dataset_info
+    from hemlab.models import MODELS, available_models, model_info
+
+    print(_table(pd.DataFrame([
+        {"dataset": name, "what": info.description, "kind": info.kind, "classes": info.num_classes,
+         "channels": info.in_channels, "size": info.image_size or "",
+         "source": "hemlab" if name in DATASETS.builtin else info.module}
+        for name, info in ((name, dataset_info(name)) for name in available_datasets())])))
+    print("\nfolder:PATH reads an image folder (class folders, or images/ and masks/); see docs/own_data.md\n")
+    print(_table(pd.DataFrame([
+        {"model": name, "what": info.description, "output": info.output,
+         "source": "hemlab" if name in MODELS.builtin else info.module}
+        for name, info in ((name, model_info(name)) for name in available_models())])))
     return 0
 
 
@@ -134,15 +157,16 @@ def _resolved_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_loss_specs(texts: Sequence[str]) -> None:
-    """Parse each loss spec and build it once on a tiny input of each output it supports,
-    importing only the losses (not the runners), so a bad loss fails fast; usage errors."""
-    from hemlab.losses import loss_info
+def _check_loss_specs(texts: Sequence[str], tasks: Sequence[str]) -> None:
+    """Parse each loss spec and build it once on a tiny input of each output that ``tasks``
+    train and it supports, importing only the losses (not the runners), so a bad loss fails
+    fast; usage errors."""
+    from hemlab.tasks.names import TASK_OUTPUTS
     from hemlab.tasks.spec import check_losses, parse_loss_spec
 
     try:
         parsed = [parse_loss_spec(text) for text in texts]
-        check_losses(parsed, (output for name, _ in parsed for output in loss_info(name).outputs))
+        check_losses(parsed, (TASK_OUTPUTS[task] for task in tasks))
     except ValueError as error:
         raise UsageError(str(error)) from error
 
@@ -150,7 +174,7 @@ def _check_loss_specs(texts: Sequence[str]) -> None:
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     """Plan, execute and read back a sweep (``hemlab.tasks.Sweep``); bad values are usage errors."""
     preset, overrides = _settings(args, tasks)
-    _check_loss_specs(args.losses or ())
+    _check_loss_specs(args.losses or (), tasks)
     # Imported after the fast checks above: the runners and torchvision take seconds to import.
     from hemlab.data import DatasetUnavailableError
     from hemlab.runtime import configure_threads, resolve_device, results_root
@@ -159,7 +183,7 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     try:
         resolve_device(args.device)
         count = len(plan(preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset,
-                         margin_sweep=margin_sweep, overrides=overrides))
+                         margin_sweep=margin_sweep, overrides=overrides, model=args.model))
     except ValueError as error:
         raise UsageError(str(error)) from error
     configure_threads(args.threads)
@@ -169,7 +193,8 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
                if args.executor == "ray" else {})
     try:
         return sweep(preset, tasks, args.losses, seeds=args.seeds, out=out_root, dataset=args.dataset,
-                     margin_sweep=margin_sweep, overrides=overrides, executor=args.executor, workers=args.workers,
+                     margin_sweep=margin_sweep, overrides=overrides, model=args.model, executor=args.executor,
+                     workers=args.workers,
                      device=args.device, progress=not args.quiet, **options)
     except (ImportError, ValueError, DatasetUnavailableError) as error:
         raise UsageError(str(error)) from error
@@ -266,11 +291,13 @@ COMPARE_COLUMNS = ("claim", "task", "subject", "comparator", "diff_mean", "diff_
 
 
 def _compare(args: argparse.Namespace) -> int:
-    """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline."""
+    """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline,
+    from the stored runs of the same settings, dataset and model."""
     from hemlab.io import save_table
     from hemlab.runtime import results_root
     from hemlab.tasks import Claim, ResultStore, headlines, summarize, verdicts
-    from hemlab.tasks.overrides import resolve_settings, task_overrides
+    from hemlab.tasks.overrides import resolve_settings
+    from hemlab.tasks.plan import task_changes
     from hemlab.tasks.spec import loss_label, parse_loss_spec, settings_fingerprint
     from hemlab.viz import save_comparison_figure
 
@@ -279,16 +306,24 @@ def _compare(args: argparse.Namespace) -> int:
         subject, *against = [loss_label(*parse_loss_spec(text)) for text in (args.subject, *args.against)]
     except ValueError as error:
         raise UsageError(str(error)) from error
-    fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, task_overrides(overrides, task)))
-                    for task in args.tasks}
+    try:
+        runs = {task: task_changes(preset, task, overrides, args.dataset, args.model) for task in args.tasks}
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    fingerprints = {task: settings_fingerprint(resolve_settings(preset, task, changes))
+                    for task, (changes, _, _) in runs.items()}
+    datasets = {task: dataset for task, (_, dataset, _) in runs.items()}
+    models = {task: model for task, (_, _, model) in runs.items()}
     out_dir = (Path(args.out) if args.out else results_root()) / preset
     store = ResultStore(out_dir.parent)
     table = store.table(preset)
     table = table[table["task"].isin(args.tasks) & table["loss_label"].isin([subject, *against])
-                  & (table["settings_id"] == table["task"].map(fingerprints))]
+                  & (table["settings_id"] == table["task"].map(fingerprints))
+                  & (table["dataset"] == table["task"].map(datasets)) & (table["model"] == table["task"].map(models))]
     tasks = [task for task in args.tasks if subject in set(table.loc[table["task"] == task, "loss_label"])]
     if not tasks:
-        raise UsageError(f"compare: no stored runs of {subject} under preset {preset} with these settings in "
+        raise UsageError(f"compare: no stored runs of {subject} under preset {preset} with these settings, dataset "
+                         f"and model in "
                          f"{out_dir}; run them first, e.g. hemlab run TASK --losses {subject} {' '.join(against)}")
     heads = headlines(preset)
     claims = [Claim(claim=f"{task}:{comparator}", statement=f"{task}: {subject} better than {comparator} "
@@ -310,8 +345,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _add_plugin_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
-                        help="import MODULE first, which registers losses (repeatable); installed plug-ins of the "
-                             "entry-point group hemlab.losses load by themselves")
+                        help="import MODULE first, which registers losses, datasets or models (repeatable); installed "
+                             "plug-ins (entry-point groups hemlab.losses, hemlab.datasets, hemlab.models) load by "
+                             "themselves")
 
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -380,10 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--no-margin-sweep", action="store_true", help="skip the HEM margin sweep")
     paper.add_argument("--no-timing", action="store_true",
                        help="skip the interleaved HEM-vs-CE timing that decides claim 7")
-    paper.set_defaults(handler=_paper, dataset=None)
+    paper.set_defaults(handler=_paper, dataset=None, model=None)
     run = commands.add_parser("run", help="one task: every loss, several seeds; summary of its headline metric")
     run.add_argument("task", choices=TASK_NAMES, help="the task to run")
-    run.add_argument("--dataset", default=None, help="dataset instead of the preset's (see hemlab tasks)")
+    run.add_argument("--dataset", default=None, metavar="NAME|folder:PATH",
+                     help="dataset instead of the preset's: a name (hemlab datasets), yours, or an image folder")
+    run.add_argument("--model", default=None, metavar="NAME",
+                     help="model instead of the preset's: a name (hemlab datasets lists the models too), or yours")
     _add_sweep_arguments(run)
     run.set_defaults(handler=_run)
     compare = commands.add_parser("compare", help="a loss against others on every task's headline, paired by "
@@ -392,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--against", nargs="+", required=True, metavar="LOSS", help="the loss specs to compare with")
     compare.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=list(TASK_NAMES), metavar="TASK",
                          help="tasks to compare on (default: every task with stored runs of the subject)")
+    compare.add_argument("--dataset", default=None, metavar="NAME|folder:PATH",
+                         help="the runs' dataset, if not the preset's (as given to hemlab run --dataset)")
+    compare.add_argument("--model", default=None, metavar="NAME",
+                         help="the runs' model, if not the preset's (as given to hemlab run --model)")
     _add_settings_arguments(compare)
     _add_plugin_argument(compare)
     compare.add_argument("--out", default=None, help="results folder (default: $HEMLAB_RESULTS or results/)")
@@ -404,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     losses = commands.add_parser("losses", help="list the losses (built in and registered) and their defaults")
     _add_plugin_argument(losses)
     losses.set_defaults(handler=_losses)
+    datasets = commands.add_parser("datasets", help="list the datasets and models (built in and registered)")
+    _add_plugin_argument(datasets)
+    datasets.set_defaults(handler=_datasets)
     return parser
 
 

@@ -15,7 +15,10 @@ before anything is built. Every factory fails the same way, with a ``ValueError`
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import inspect
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Collection, Generic, Iterable, Iterator, Mapping, TypeVar
 
@@ -42,6 +45,28 @@ def builder_required(builder: Callable[..., Any], supplied: Collection[str] = ()
     """The options of ``builder`` without a default, less those in ``supplied``."""
     return [p.name for p in _option_parameters(builder)
             if p.name not in supplied and p.default is inspect.Parameter.empty]
+
+
+def source_version(function: Callable[..., Any]) -> str:
+    """``"<declared version>+<12 hex digits of the source>"``: the declared version is the
+    version of the installed distribution that provides the function's top-level package,
+    else its module's ``__version__``, else ``unversioned``; the digest is that of the
+    function's source (of its qualified name where the source cannot be read)."""
+    module = getattr(function, "__module__", "") or ""
+    top = module.split(".")[0]
+    declared = ""
+    try:
+        distributions = importlib.metadata.packages_distributions().get(top, [])
+        if distributions:
+            declared = importlib.metadata.version(distributions[0])
+    except importlib.metadata.PackageNotFoundError:
+        declared = ""
+    declared = declared or str(getattr(sys.modules.get(module), "__version__", "") or "unversioned")
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        source = f"{module}.{getattr(function, '__qualname__', repr(function))}"
+    return f"{declared}+{hashlib.sha1(source.encode()).hexdigest()[:12]}"
 
 
 def unknown_name_error(kind: str, name: object, allowed: Iterable[str]) -> ValueError:

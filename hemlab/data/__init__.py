@@ -8,7 +8,8 @@ for classification and ``(N, H, W)`` for segmentation.
   ``make_colour_glyphs`` / ``load_colour_glyphs`` (the same in colour on textures, 32x32),
   ``make_toy2d`` / ``load_toy2d``
 - paper mode (download on first use): ``load_torchvision_dataset``
-- by name: ``load_dataset``, ``available_datasets``, ``dataset_defaults``, ``DATASETS``
+- by name: ``load_dataset``, ``available_datasets``, ``dataset_defaults``, ``dataset_info``, ``DATASETS``
+- yours: ``register_dataset`` (a loader), ``folder:PATH`` (an image folder, ``load_image_folder``)
 - label sentinels (from :mod:`hemlab.sentinels`): ``IGNORE_INDEX`` (-100, unscored pixels),
   ``UNKNOWN_LABEL`` (-1, far-OOD samples), ``VOC_BOUNDARY`` (255, raw VOC only)
 - transforms: ``long_tailed``, ``split_classes`` / ``subset_classes``,
@@ -32,7 +33,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.data.glyphs": ("GLYPH_LETTERS", "load_glyphs", "make_glyphs"),
     "hemlab.data.imbalance": ("long_tailed", "long_tailed_counts"),
     "hemlab.data.ood": ("FAR_OOD_KINDS", "make_far_ood"),
-    "hemlab.data.registry": ("DATASETS", "DatasetInfo", "available_datasets", "dataset_defaults", "load_dataset"),
+    "hemlab.data.folder": ("FOLDER_PREFIX", "load_image_folder"),
+    "hemlab.data.registry": ("DATASETS", "DatasetInfo", "available_datasets", "checked_dataset", "dataset_defaults",
+                             "dataset_info", "load_dataset", "register_dataset"),
     "hemlab.data.shapes": ("SHAPE_NAMES", "load_shapes", "make_shapes"),
     "hemlab.data.splits": ("hold_out_classes", "split_classes", "subset_classes"),
     "hemlab.data.toy2d": ("TOY2D_NAMES", "load_toy2d", "make_toy2d"),

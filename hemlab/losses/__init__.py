@@ -9,7 +9,7 @@ from the module's signature (:func:`loss_defaults`).
 
 Your own loss joins them with :func:`register_loss` (see :mod:`hemlab.losses.user`), and
 installed plug-ins (entry point group ``hemlab.losses``) are found on first look-up
-(:mod:`hemlab.losses.plugins`). The seven built-in names cannot be replaced.
+(:mod:`hemlab.plugins`). The seven built-in names cannot be replaced.
 
 >>> from hemlab import losses
 >>> criterion = losses.create_loss("hem", margin=0.5)
@@ -30,7 +30,7 @@ from hemlab.losses.hem import HEMLoss, class_frequency_margins, hem_loss
 from hemlab.losses.logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from hemlab.losses.logitnorm import LogitNormLoss, logitnorm_loss
 from hemlab.losses.multi_margin import MultiMarginLoss, multi_margin_loss
-from hemlab.losses.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
+from hemlab.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
 from hemlab.losses.user import make_loss_info
 from hemlab.registry import Registry
 
@@ -105,7 +105,7 @@ LOSSES: Registry[LossInfo] = Registry("loss", (
 
 
 def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, description: str,
-                  outputs: tuple[str, ...] | list[str] = BOTH, reference: str = "", title: str | None = None,
+                  outputs: tuple[str, ...] | list[str] | None = None, reference: str = "", title: str | None = None,
                   replace: bool = False):
     """Register ``function(logits, target, **options) -> loss`` as loss ``name``; returns ``function``.
 
@@ -114,7 +114,9 @@ def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, d
         @register_loss("sqhinge", description="HEM with squared hinge errors")
         def squared_hinge(logits, target, margin: float = 1.0): ...
 
-    ``outputs``: the model outputs it supports (default both); ``reference``: where it comes
+    ``outputs``: the model outputs it supports; not given, hemlab finds out (it builds the
+    loss with its defaults on a tiny input of each: one that fails on dense logits is
+    classification-only, and ``hemlab losses`` says why); ``reference``: where it comes
     from; ``title``: its long name (default ``name``). The function's keyword parameters are
     its options; :mod:`hemlab.losses.user` says how ``ignore_index`` and ``reduction`` are
     handled. A built-in name is refused; registering a name twice needs ``replace=True``.

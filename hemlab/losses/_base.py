@@ -37,6 +37,8 @@ class LossInfo(Record):
     ``(N, C)``) and/or ``"segmentation"`` (dense logits ``(N, C, d1, ...)``). ``module`` and
     ``version`` say where a registered (user) loss comes from, for its runs' identity;
     both are empty for the built-in losses, whose identity is hemlab's version.
+    ``outputs_note`` says how ``outputs`` was found when the registration did not give it
+    (``hemlab.losses.user.probe_outputs``), e.g. why segmentation was left out.
     """
 
     title: str
@@ -45,6 +47,7 @@ class LossInfo(Record):
     reference: str
     module: str = ""
     version: str = ""
+    outputs_note: str = ""
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:

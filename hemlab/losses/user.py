@@ -32,17 +32,16 @@ What hemlab does for the function (it keeps to one convention):
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import inspect
 import re
-import sys
+from dataclasses import replace
 from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
 
 from hemlab.losses._base import OUTPUTS, LossInfo, check_inputs, check_reduction, valid_positions
+from hemlab.registry import source_version
 from hemlab.sentinels import IGNORE_INDEX
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -69,28 +68,6 @@ def _option_parameters(name: str, function: Callable[..., Tensor]) -> list[inspe
                          f"got *args/**kwargs {variadic}")
     skip = {positional[0].name, positional[1].name}
     return [p for p in parameters if p.name not in skip and p.kind in _OPTION_KINDS]
-
-
-def source_version(function: Callable[..., Any]) -> str:
-    """``"<declared version>+<12 hex digits of the source>"``: the declared version is the
-    version of the installed distribution that provides the function's top-level package,
-    else its module's ``__version__``, else ``unversioned``; the digest is that of the
-    function's source (of its qualified name where the source cannot be read)."""
-    module = getattr(function, "__module__", "") or ""
-    top = module.split(".")[0]
-    declared = ""
-    try:
-        distributions = importlib.metadata.packages_distributions().get(top, [])
-        if distributions:
-            declared = importlib.metadata.version(distributions[0])
-    except importlib.metadata.PackageNotFoundError:
-        declared = ""
-    declared = declared or str(getattr(sys.modules.get(module), "__version__", "") or "unversioned")
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        source = f"{module}.{getattr(function, '__qualname__', repr(function))}"
-    return f"{declared}+{hashlib.sha1(source.encode()).hexdigest()[:12]}"
 
 
 def _reduced(name: str, values: Tensor, target: Tensor, keep: Tensor | None, reduction: str, count: int) -> Tensor:
@@ -180,23 +157,49 @@ def _builder(name: str, wrapped: Callable[..., Tensor],
 
 
 def make_loss_info(name: str, function: Callable[..., Tensor], *, description: str,
-                   outputs: tuple[str, ...] | list[str] = OUTPUTS, reference: str = "",
+                   outputs: tuple[str, ...] | list[str] | None = None, reference: str = "",
                    title: str | None = None) -> LossInfo:
-    """The :class:`LossInfo` record of a user loss, after checking every argument."""
+    """The :class:`LossInfo` record of a user loss, after checking every argument.
+
+    ``outputs=None`` (not given): the outputs the loss is found to handle with its default
+    options (:func:`probe_outputs`)."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ValueError(f"name: expected a lower-case identifier such as 'sqhinge' (letters, digits, _), got {name!r}")
     if not callable(function):
         raise ValueError(f"function: expected a callable (logits, target, **options) -> loss, got {function!r}")
     if not isinstance(description, str) or not description.strip():
         raise ValueError(f"description: expected a one-line description of loss {name!r}, got {description!r}")
-    outputs = tuple(outputs) if not isinstance(outputs, str) else (outputs,)
-    if not outputs or any(output not in OUTPUTS for output in outputs):
-        raise ValueError(f"outputs: expected a non-empty subset of {list(OUTPUTS)}, got {list(outputs)}")
+    if outputs is not None:
+        outputs = tuple(outputs) if not isinstance(outputs, str) else (outputs,)
+        if not outputs or any(output not in OUTPUTS for output in outputs):
+            raise ValueError(f"outputs: expected a non-empty subset of {list(OUTPUTS)}, got {list(outputs)}")
     wrapped = wrap_function(name, function)
-    return LossInfo(name=name, title=title or name, description=description.strip(),
+    info = LossInfo(name=name, title=title or name, description=description.strip(),
                     builder=_builder(name, wrapped, _option_parameters(name, function)), function=wrapped,
-                    outputs=outputs, reference=reference, module=getattr(function, "__module__", "") or "",
+                    outputs=outputs or OUTPUTS, reference=reference, module=getattr(function, "__module__", "") or "",
                     version=source_version(function))
+    if outputs is not None:
+        return info
+    found, note = probe_outputs(info)
+    return replace(info, outputs=found, outputs_note=note)
+
+
+def probe_outputs(info: LossInfo) -> tuple[tuple[str, ...], str]:
+    """``(outputs, note)``: the outputs a loss registered without ``outputs`` claims.
+
+    The loss is built with its default options and evaluated on a tiny input of each output
+    (:func:`probe_loss`). One that handles classification but fails on dense input is
+    classification-only, and ``note`` says why; one that fails on both (it needs an option
+    value to work) claims both, and the plan's own probe names its error when it is used."""
+    failures = {}
+    for output in OUTPUTS:
+        try:
+            probe_loss(info, output, {})
+        except Exception as error:  # noqa: BLE001 - a user loss may raise anything; the note says what
+            failures[output] = f"{type(error).__name__}: {error}".splitlines()[0]
+    if "segmentation" in failures and "classification" not in failures:
+        return ("classification",), f"segmentation left out: fails on a tiny dense input ({failures['segmentation']})"
+    return OUTPUTS, ""
 
 
 def probe_loss(info: LossInfo, output: str, options: dict[str, Any]) -> None:
@@ -216,4 +219,4 @@ def probe_loss(info: LossInfo, output: str, options: dict[str, Any]) -> None:
         value.backward()
 
 
-__all__ = ["RegisteredLoss", "make_loss_info", "probe_loss", "source_version", "wrap_function"]
+__all__ = ["RegisteredLoss", "make_loss_info", "probe_loss", "probe_outputs", "source_version", "wrap_function"]

@@ -21,11 +21,14 @@ the channels of what it is given in its forward, so a mismatch fails with a heml
 rather than torch's. Models start from torch's default random initialisation, drawn with
 ``seed`` when one is given; nothing is downloaded unless ``deeplabv3`` or ``fcn`` is asked
 for ``pretrained_backbone=True`` (ImageNet ResNet-50 backbone weights).
+
+Yours: a builder registered with :func:`register_model` (see :mod:`hemlab.models.user`), or
+an installed plug-in's entry point in the group ``hemlab.models`` (:mod:`hemlab.plugins`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
 from torch import nn
@@ -34,6 +37,8 @@ from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, res
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
 from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn, lraspp
 from hemlab.models.unet import UNet
+from hemlab.models.user import check_model_output, model_record_fields
+from hemlab.plugins import discover_entry_points
 from hemlab.registry import Record, Registry
 
 
@@ -44,9 +49,13 @@ def _mlp(num_classes: int, in_channels: int = 1, image_size: int = 8, hidden_siz
 @dataclass(frozen=True)
 class ModelInfo(Record):
     """A named model: ``builder(num_classes, **options)`` and its ``output`` kind,
-    ``"classification"`` (logits ``(N, K)``) or ``"segmentation"`` (``(N, K, H, W)``)."""
+    ``"classification"`` (logits ``(N, K)``) or ``"segmentation"`` (``(N, K, H, W)``).
+    ``module`` and ``version`` say where a registered model comes from, for its runs'
+    identity; both are empty for the built-in models."""
 
     output: str
+    module: str = ""
+    version: str = ""
 
     supplied: ClassVar[tuple[str, ...]] = ("num_classes",)
 
@@ -70,14 +79,37 @@ MODELS: Registry[ModelInfo] = Registry("model", (
 ))
 
 
+def register_model(name: str, builder: Callable[..., nn.Module] | None = None, *, output: str = "classification",
+                   description: str, replace: bool = False):
+    """Register ``builder(num_classes, in_channels, **options) -> nn.Module`` as model ``name``;
+    returns ``builder``. Without ``builder`` it is a decorator. ``output``: ``"classification"``
+    (logits ``(N, K)``) or ``"segmentation"`` (``(N, K, H, W)``). A built-in name is refused;
+    registering a name twice needs ``replace=True``."""
+    def register(target: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        MODELS.add(ModelInfo(**model_record_fields(name, target, output=output, description=description)),
+                   replace=replace)
+        return target
+
+    return register if builder is None else register(builder)
+
+
+def model_info(name: str) -> ModelInfo:
+    """The record of model ``name`` (installed plug-ins are looked up the first time a name is
+    unknown); ``ValueError`` listing the known names otherwise."""
+    if name not in MODELS:
+        discover_entry_points()
+    return MODELS.record(name)
+
+
 def available_models() -> list[str]:
     """Names accepted by ``create_model``."""
+    discover_entry_points()
     return list(MODELS)
 
 
 def model_defaults(name: str) -> dict[str, Any]:
     """``{option: default}`` of model ``name`` (``in_channels`` included), read from its builder's signature."""
-    return MODELS.defaults(name)
+    return model_info(name).defaults
 
 
 def _positive_int(value: object, argument: str) -> None:
@@ -105,6 +137,7 @@ def create_model(
 
     An unknown name or option raises ``ValueError`` listing what is allowed.
     """
+    model_info(name)
     info = MODELS.check(name, options)
     _positive_int(num_classes, "num_classes")
     if in_channels is not None:
@@ -120,6 +153,7 @@ def create_model(
 
 
 __all__ = [
-    "MLP", "MODELS", "CifarCNN", "CifarResNet", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter", "UNet",
-    "available_models", "count_parameters", "create_model", "deeplabv3", "fcn", "lraspp", "model_defaults", "resnet18_cifar", "resnet20_cifar",
+    "MLP", "MODELS", "CifarCNN", "CifarResNet", "CifarResNet18", "DigitsCNN", "ModelInfo", "TorchvisionSegmenter",
+    "UNet", "available_models", "check_model_output", "count_parameters", "create_model", "deeplabv3", "fcn",
+    "lraspp", "model_defaults", "model_info", "register_model", "resnet18_cifar", "resnet20_cifar",
 ]

@@ -16,10 +16,10 @@ rows in-process, in a pool of any size, or on a cluster.
 Every executor also takes ``run_function(job) -> outcome`` (default :func:`run_job`), the
 function that runs one job where the executor runs it.
 
-A job carries the plug-in modules its loss needs (``Job.plugins``); :func:`run_job`
-imports them first, so a registered loss runs on every executor. A loss defined in
-``__main__`` (a notebook cell) runs only with ``local``: :func:`execute` refuses it for the
-other executors before any run starts.
+A job carries the plug-in modules its loss, dataset and model need (``Job.plugins``);
+:func:`run_job` imports them first, so a registered loss, dataset or model runs on every
+executor. One defined in ``__main__`` (a notebook cell) runs only with ``local``:
+:func:`execute` refuses it for the other executors before any run starts.
 
 Interrupts: Ctrl-C (``KeyboardInterrupt``) stops the executor, which stops its workers
 (the ``processes`` pool's workers ignore SIGINT, are terminated by the driver, and exit by
@@ -44,7 +44,10 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import torch
 from tqdm.auto import tqdm
 
-from hemlab.losses.plugins import PluginSource, load_plugins, plugin_sources
+from hemlab.data import dataset_info
+from hemlab.losses import loss_info
+from hemlab.models import model_info
+from hemlab.plugins import PluginSource, load_plugins, plugin_sources
 from hemlab.tasks.names import EXECUTOR_NAMES
 from hemlab.tasks.registry import run
 from hemlab.tasks.result import RunResult
@@ -61,7 +64,7 @@ STOP_GRACE_SECONDS = 5.0
 @dataclass(frozen=True)
 class Job:
     """One run to execute: its ``spec``, the ``device`` name, the ``checkpoint_dir`` and the
-    ``plugins`` (module name, folder) to import before the run (see ``hemlab.losses.plugins``)."""
+    ``plugins`` (module name, folder) to import before the run (see ``hemlab.plugins``)."""
 
     spec: RunSpec
     device: str = "cpu"
@@ -246,6 +249,17 @@ def _unique(specs: Iterable[RunSpec]) -> list[RunSpec]:
     return list(dict.fromkeys(specs))
 
 
+def spec_plugins(specs: Iterable[RunSpec], executor: str) -> tuple[PluginSource, ...]:
+    """The plug-in modules that register the losses, datasets and models of ``specs``
+    (``hemlab.plugins.plugin_sources``: ``ValueError`` for one in ``__main__`` unless ``local``)."""
+    specs = list(specs)
+    registered = []
+    for kind, lookup in (("loss", loss_info), ("dataset", dataset_info), ("model", model_info)):
+        for name in dict.fromkeys(getattr(spec, kind) for spec in specs):
+            registered.append((kind, name, lookup(name).module))
+    return plugin_sources(registered, executor=executor)
+
+
 def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "processes", workers: int = 0,
             device: str = "cpu", progress: bool = True, **executor_options) -> ExecutionReport:
     """Run every spec the store lacks with ``executor`` and store each result as it arrives.
@@ -253,8 +267,8 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     ``workers`` (0: the executor's default) and ``executor_options`` go to the executor.
     Failed runs are reported (spec and traceback in the report, one line on the bar) and
     the rest go on; nothing of a failed run is stored, so the next call retries it.
-    ``ValueError`` before any run when a loss is defined where the executor's workers
-    cannot import it (``__main__``, with any executor but ``local``).
+    ``ValueError`` before any run when a loss, dataset or model is defined where the
+    executor's workers cannot import it (``__main__``, with any executor but ``local``).
 
     First the temporary files of dead writers are removed, every run is checked (damaged
     ones are reported, set aside and run again) and, if anything is to run, the folder is
@@ -274,7 +288,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
         for spec in specs:
             (report.skipped if store.has(spec) else pending).append(spec)
         bar.update(len(report.skipped))
-        plugins = plugin_sources((spec.loss for spec in pending), executor=executor)
+        plugins = spec_plugins(pending, executor)
         for preset in dict.fromkeys(spec.preset for spec in pending):
             store.check_writable(preset)
         jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]

@@ -3,13 +3,19 @@
 Every runner goes through :func:`load_data`, :func:`build_model` and :func:`fit`, so a
 spec's seed, the preset's training settings, the dataset's ignore label and the
 logit-adjusted loss's class counts are applied the same way in every task.
+
+A dataset other than the preset's (``--dataset``, yours included) comes into the settings
+without the preset's dataset options (``hemlab.tasks.plan``); an image folder is resized to
+the preset's image size unless you set ``image_size``, and the settings drawn from the
+classes (the held-out classes of ``ood``, the stages of ``continual``) are drawn from its
+classes unless you set them (:func:`dataset_settings`).
 """
 from __future__ import annotations
 
 import functools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -18,10 +24,11 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
-from hemlab.data import DATASETS, class_counts, dataset_targets, load_dataset, random_crop_flip
+from hemlab.data import (FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset,
+                         random_crop_flip)
 from hemlab.losses import accepted_arguments, create_loss
-from hemlab.models import MODELS, create_model
-from hemlab.tasks.spec import RunSpec, TaskSettings
+from hemlab.models import create_model, model_info
+from hemlab.tasks.spec import RunSpec, TaskSettings, task_settings
 from hemlab.train import train
 
 DATA_SPLIT_SEED = 0
@@ -36,7 +43,29 @@ def split_seed(spec: RunSpec) -> int:
 
     Every loss with the same seed gets the same split, data order and initial weights, so
     runs stay paired by seed."""
-    return spec.seed if DATASETS[spec.dataset].embedded else DATA_SPLIT_SEED
+    return spec.seed if dataset_info(spec.dataset).split_by_seed else DATA_SPLIT_SEED
+
+
+HELD_OUT_FRACTION = 0.4
+"""The share of a dataset's classes (its last ones) held out in ``ood`` when it is not the
+preset's dataset and ``held_out_classes`` is not set: 4 of 10, as in the presets."""
+
+
+def dataset_settings(spec: RunSpec, settings: TaskSettings) -> TaskSettings:
+    """``settings`` for ``spec.dataset``: on a dataset other than the preset's, unless you set
+    them, ``ood`` holds out its last :data:`HELD_OUT_FRACTION` of classes and ``continual``
+    has at most one stage per class."""
+    row = task_settings(spec.preset, spec.task)
+    if spec.dataset == row.dataset:
+        return settings
+    num_classes = num_classes_of(spec, settings)
+    changes = {}
+    if settings.held_out_classes == row.held_out_classes and row.held_out_classes:
+        count = max(1, round(num_classes * HELD_OUT_FRACTION))
+        changes["held_out_classes"] = tuple(range(num_classes - count, num_classes))
+    if settings.n_tasks == row.n_tasks:
+        changes["n_tasks"] = min(settings.n_tasks, num_classes)
+    return replace(settings, **changes)
 
 
 @dataclass(frozen=True)
@@ -62,8 +91,14 @@ class Fit:
 
 def dataset_options(spec: RunSpec, settings: TaskSettings) -> dict:
     """The preset's dataset options when ``spec.dataset`` is the preset's dataset (another
-    dataset, e.g. ``hemlab run --dataset digits``, gets its own defaults)."""
-    return dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
+    dataset, e.g. ``hemlab run --dataset digits``, gets its own defaults); an image folder
+    is resized to the preset's image size unless ``image_size`` is set."""
+    options = dict(settings.dataset_options) if spec.dataset == settings.dataset else {}
+    if spec.dataset.startswith(FOLDER_PREFIX):
+        row = task_settings(spec.preset, spec.task)
+        options.setdefault("image_size", dict(row.dataset_options).get("image_size")
+                           or dataset_info(row.dataset).image_size)
+    return options
 
 
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
@@ -75,15 +110,17 @@ def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
 def num_classes_of(spec: RunSpec, settings: TaskSettings) -> int:
     """The classes of ``spec.dataset`` as loaded: its ``num_classes`` option where it has one
     (the generated shapes: ``dataset_options=num_classes=7``), else its record's."""
-    return int(dataset_options(spec, settings).get("num_classes", DATASETS[spec.dataset].num_classes))
+    return int(dataset_options(spec, settings).get("num_classes", dataset_info(spec.dataset).num_classes))
 
 
 def build_model(spec: RunSpec, settings: TaskSettings, num_classes: int) -> nn.Module:
-    """``spec.model`` for ``num_classes`` classes and the dataset's input, initialised from ``spec.seed``."""
-    info = DATASETS[spec.dataset]
+    """``spec.model`` for ``num_classes`` classes and the dataset's input (its channels, and
+    its image size as loaded for a model that takes one), initialised from ``spec.seed``."""
+    info = dataset_info(spec.dataset)
     options = dict(settings.model_options)
-    if "image_size" in MODELS[spec.model].options and info.image_size is not None:
-        options.setdefault("image_size", info.image_size)
+    image_size = dataset_options(spec, settings).get("image_size", info.image_size)
+    if "image_size" in model_info(spec.model).options and image_size is not None:
+        options.setdefault("image_size", image_size)
     return create_model(spec.model, num_classes, in_channels=info.in_channels, seed=spec.seed, **options)
 
 
@@ -92,7 +129,7 @@ def augmentation(spec: RunSpec, settings: TaskSettings) -> Callable[[Tensor, Ten
     left-right flip only where the dataset is ``mirror_invariant`` (not digits or glyphs)."""
     if not settings.augment:
         return None
-    return functools.partial(random_crop_flip, flip=DATASETS[spec.dataset].mirror_invariant)
+    return functools.partial(random_crop_flip, flip=dataset_info(spec.dataset).mirror_invariant)
 
 
 def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
@@ -101,7 +138,7 @@ def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
     (``la``, or a registered one) gets ``counts`` or else the class counts of ``targets``
     (add-one smoothed when a class is absent)."""
     options = dict(spec.loss_options)
-    ignore_index = DATASETS[spec.dataset].ignore_index
+    ignore_index = dataset_info(spec.dataset).ignore_index
     if ignore_index is not None:
         options["ignore_index"] = ignore_index
     if "class_counts" in accepted_arguments(spec.loss):

@@ -4,7 +4,8 @@ A *path* names one setting: a field of ``TaskSettings`` (``imbalance_ratios``), 
 its ``TrainConfig`` (``train.epochs``), either one prefixed by a task name to change that
 task only (``imbalanced.train.epochs``). Values are read against the field's type, so
 ``train.epochs=30`` is an integer, ``imbalance_ratios=10,50`` a tuple of floats,
-``model_options=width=16`` a tuple of pairs, ``attack_samples=none`` None::
+``model_options=width=16`` a tuple of pairs (``dataset_options.image_size=32`` changes one
+pair of ``dataset_options`` or ``model_options`` and keeps the others), ``attack_samples=none`` None::
 
     overrides = parse_assignments(["train.epochs=2", "imbalanced.imbalance_ratios=10,50"])
     resolve_settings("quick", "imbalanced", task_overrides(overrides, "imbalanced"))
@@ -38,6 +39,14 @@ Override = tuple[str, Any]
 Overrides = tuple[Override, ...]
 
 _FIXED = {"train.seed": "each run's seed (--seeds) sets it"}
+OPTION_FIELDS: tuple[str, ...] = ("dataset_options", "model_options")
+"""The settings that hold ``(option, value)`` pairs, whose options ``FIELD.option`` sets one by one."""
+
+
+def _option_path(path: str) -> tuple[str, str] | None:
+    """``("dataset_options", "image_size")`` for ``"dataset_options.image_size"``; None otherwise."""
+    head, dot, key = path.partition(".")
+    return (head, key) if dot and head in OPTION_FIELDS and key.isidentifier() else None
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -148,6 +157,12 @@ def convert_setting(path: str, value: Any) -> Any:
     """
     if path in _FIXED:
         raise ValueError(f"{path}: cannot be set; {_FIXED[path]}")
+    if _option_path(path):
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(f"{path}: expected a number or a word, got {value!r}")
+            return _parse_word(value)
+        return tuple(value) if isinstance(value, list) else value
     types_by_path = setting_types()
     if path not in types_by_path:
         raise ValueError(f"settings: expected a field of TaskSettings or train.<field> of TrainConfig, optionally "
@@ -244,8 +259,13 @@ def apply_overrides(settings: TaskSettings, overrides: Iterable[Override]) -> Ta
     task_changes: dict[str, Any] = {}
     train_changes: dict[str, Any] = {}
     for path, value in overrides:
+        option = _option_path(path)
         if path.startswith("train."):
             train_changes[path.removeprefix("train.")] = value
+        elif option:
+            field, key = option
+            pairs = dict(task_changes.get(field, getattr(settings, field)))
+            task_changes[field] = tuple({**pairs, key: value}.items())
         else:
             task_changes[path] = value
     if train_changes:

@@ -15,9 +15,13 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from hemlab.data import DATASETS, check_downloadable
+from torch.utils.data import Subset
+
+from hemlab.data import DATASETS, check_downloadable, checked_dataset, dataset_info, dataset_tensors
+from hemlab.data.registry import canonical_dataset_name
 from hemlab.io import save_table
-from hemlab.models import MODELS
+from hemlab.models import MODELS, check_model_output, model_info
+from hemlab.tasks.fit import build_model, dataset_options, dataset_settings, load_data, num_classes_of
 from hemlab.tasks.overrides import Override, resolve_settings, task_overrides
 from hemlab.tasks.registry import TASKS, task_losses
 from hemlab.tasks.spec import (
@@ -28,33 +32,76 @@ REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
 
 
 def _check_dataset(task: str, dataset: str) -> None:
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset: expected one of {', '.join(DATASETS)}, got {dataset!r}")
-    kind = DATASETS[dataset].kind
+    """The record of ``dataset`` (a name or ``folder:PATH``), which must hold ``task``'s kind of data."""
+    info = dataset_info(dataset)
     wanted = "segmentation" if TASKS[task].output == "segmentation" else "image"
-    if kind != wanted:
-        allowed = [name for name, info in DATASETS.items() if info.kind == wanted]
-        raise ValueError(f"dataset: task {task} needs {wanted} data ({', '.join(allowed)}), got {dataset!r}")
+    if info.kind != wanted:
+        allowed = [name for name, record in DATASETS.items() if record.kind == wanted]
+        raise ValueError(f"dataset: task {task} needs {wanted} data ({', '.join(allowed)}, or yours), got {dataset!r}")
 
 
-def _check_settings(task: str, settings: TaskSettings, dataset: str) -> None:
-    """The model and the dataset and model options of ``task``'s resolved settings."""
-    _check_dataset(task, dataset)
-    MODELS.check(settings.model, dict(settings.model_options))
-    DATASETS.check(dataset, dict(settings.dataset_options))
+def _check_classes(spec: RunSpec, settings: TaskSettings, num_classes: int) -> None:
+    """The class-drawn settings of ``spec``'s task (held-out classes, continual stages) fit its dataset."""
+    held_out = set(settings.held_out_classes) if spec.task == "ood" else set()
+    if held_out and (max(held_out) >= num_classes or min(held_out) < 0 or num_classes - len(held_out) < 2):
+        raise ValueError(f"held_out_classes: dataset {spec.dataset!r} has classes 0..{num_classes - 1}; expected "
+                         f"held-out classes among them that leave at least 2 known, got {sorted(held_out)}")
+    if spec.task == "continual" and not 1 <= settings.n_tasks <= num_classes:
+        raise ValueError(f"n_tasks: expected 1..{num_classes} stages for the {num_classes} classes of dataset "
+                         f"{spec.dataset!r}, got {settings.n_tasks}")
 
 
-def _another_dataset(changes: tuple, dataset: str) -> tuple:
-    """``changes`` that put ``dataset`` in the settings instead of the preset's; the preset's
-    dataset options are for its own dataset, so they go unless ``changes`` set them."""
-    keep = tuple(change for change in changes if change[0] != "dataset")
-    options = () if any(path == "dataset_options" for path, _ in keep) else (("dataset_options", ()),)
-    return keep + (("dataset", dataset),) + options
+def _check_data_and_model(spec: RunSpec) -> None:
+    """Refuse, before any run, a spec whose dataset or model does not fit its task: the
+    model's output kind and options, the dataset's options and class-drawn settings; a
+    dataset or model of yours is also loaded (held to its record) and the model run on two
+    of its training images (held to its output shape)."""
+    _check_dataset(spec.task, spec.dataset)
+    model = model_info(spec.model)
+    if model.output != TASKS[spec.task].output:
+        allowed = [name for name, record in MODELS.items() if record.output == TASKS[spec.task].output]
+        raise ValueError(f"model: task {spec.task} needs a {TASKS[spec.task].output} model ({', '.join(allowed)}, "
+                         f"or yours), got {spec.model!r} ({model.output})")
+    settings = dataset_settings(spec, spec.settings)
+    MODELS.check(spec.model, dict(settings.model_options))
+    checked_dataset(spec.dataset, dataset_options(spec, settings))
+    num_classes = num_classes_of(spec, settings)
+    _check_classes(spec, settings, num_classes)
+    if spec.dataset in DATASETS.builtin and spec.model in MODELS.builtin:
+        return
+    train_set, _ = load_data(spec, settings)
+    network = build_model(spec, settings, num_classes)
+    check_model_output(network, dataset_tensors(Subset(train_set, range(min(2, len(train_set)))))[0],
+                       num_classes, model.output, f"model {spec.model!r} on dataset {spec.dataset!r}")
+
+
+def _another(changes: tuple, field: str, name: str) -> tuple:
+    """``changes`` that put ``name`` in the settings' ``field`` (``dataset`` or ``model``)
+    instead of the preset's; the preset's ``<field>_options`` are for its own, so they go
+    unless ``changes`` set them whole (options set one by one, ``dataset_options.KEY``, stay)."""
+    keep = tuple(change for change in changes if change[0] != field)
+    options = f"{field}_options"
+    cleared = () if any(path == options for path, _ in keep) else ((options, ()),)
+    return cleared + keep + ((field, name),)
+
+
+def task_changes(preset: str, task: str, overrides: Sequence[Override] = (), dataset: str | None = None,
+                 model: str | None = None) -> tuple[tuple, str, str]:
+    """``(changes, dataset, model)`` of ``task``'s specs: its overrides, with ``dataset``
+    (canonical: a folder's absolute path) and ``model``, when given and not the preset's, put
+    into the settings (see :func:`plan`)."""
+    changes = task_overrides(overrides, task)
+    settings = resolve_settings(preset, task, changes)
+    task_dataset, task_model = canonical_dataset_name(dataset or settings.dataset), model or settings.model
+    for field, name in (("dataset", task_dataset), ("model", task_model)):
+        if name != getattr(settings, field):
+            changes = _another(changes, field, name)
+    return changes, task_dataset, task_model
 
 
 def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
          seeds: int = DEFAULT_SEEDS, dataset: str | None = None, margin_sweep: bool = True,
-         overrides: Sequence[Override] = ()) -> list[RunSpec]:
+         overrides: Sequence[Override] = (), model: str | None = None) -> list[RunSpec]:
     """Every spec of a sweep: each task x each loss it supports x seeds ``0..seeds-1``.
 
     ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: those of the seven
@@ -62,9 +109,11 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     left out of that task (Dice runs only in segmentation); a named loss that supports none
     of the ``tasks`` is an error. With
     ``margin_sweep`` the tasks whose preset row asks for it also run HEM at each margin of
-    ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it) in
-    the specs' settings, without the preset's dataset options (its own defaults, or
-    ``dataset_options`` from ``overrides``).
+    ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it; a
+    registered name or ``folder:PATH``) in the specs' settings, without the preset's dataset
+    options (its own defaults, or ``dataset_options`` from ``overrides``); ``model`` the
+    preset's model likewise (its output must be the task's). A dataset or model of yours is
+    loaded and built once here, so a bad loader or model is refused before any run.
     ``overrides`` change the preset's rows (``(path, value)`` pairs, a path optionally
     prefixed by a task: :mod:`hemlab.tasks.overrides`); each spec carries those of its task.
     """
@@ -83,19 +132,15 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     check_losses(parsed, (TASKS[task].output for task in task_names))
     specs = []
     for task in task_names:
-        changes = task_overrides(overrides, task)
+        changes, task_dataset, task_model = task_changes(preset, task, overrides, dataset, model)
         settings = resolve_settings(preset, task, changes)
-        task_dataset = dataset or settings.dataset
-        if task_dataset != settings.dataset:
-            changes = _another_dataset(changes, task_dataset)
-            settings = resolve_settings(preset, task, changes)
-        _check_settings(task, settings, task_dataset)
+        _check_data_and_model(RunSpec(task, task_dataset, task_model, "ce", (), 0, preset, changes))
         variants = [(name, options) for name, options in parsed if name in task_losses(task)]
         if margin_sweep and settings.margin_sweep and any(name == "hem" for name, _ in parsed):
             variants += [("hem", (("margin", margin),)) for margin in MARGIN_SWEEP]
         for name, options in dict.fromkeys(variants):
             for seed in range(seeds):
-                specs.append(RunSpec(task, task_dataset, settings.model, name, options, seed, preset, changes))
+                specs.append(RunSpec(task, task_dataset, task_model, name, options, seed, preset, changes))
     return list(dict.fromkeys(specs))
 
 

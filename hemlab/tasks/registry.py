@@ -14,8 +14,9 @@ from hemlab.runtime import resolve_device
 from hemlab.tasks.adversarial import run_adversarial
 from hemlab.tasks.clean_corrupt import run_clean_corrupt
 from hemlab.tasks.continual import run_continual
-from hemlab.tasks.fit import RunContext
+from hemlab.tasks.fit import RunContext, dataset_settings
 from hemlab.tasks.imbalanced import run_imbalanced
+from hemlab.tasks.names import TASK_OUTPUTS
 from hemlab.tasks.ood import run_ood
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.segmentation import run_segmentation
@@ -36,17 +37,17 @@ class TaskInfo:
 
 TASKS: dict[str, TaskInfo] = {info.name: info for info in (
     TaskInfo("clean_corrupt", "clean and corrupted test accuracy", "CE slightly better than HEM",
-             "classification", run_clean_corrupt),
+             TASK_OUTPUTS["clean_corrupt"], run_clean_corrupt),
     TaskInfo("ood", "unknown-class rejection (held-out classes and far-OOD sets)",
-             "HEM about equal to LogitNorm, both better than CE", "classification", run_ood),
+             "HEM about equal to LogitNorm, both better than CE", TASK_OUTPUTS["ood"], run_ood),
     TaskInfo("adversarial", "robust accuracy under FGSM and PGD (CE, margin, DLR) attacks",
-             "HEM more robust than CE", "classification", run_adversarial),
+             "HEM more robust than CE", TASK_OUTPUTS["adversarial"], run_adversarial),
     TaskInfo("imbalanced", "long-tailed training, balanced test set", "logit-adjusted best; HEM better than CE",
-             "classification", run_imbalanced),
+             TASK_OUTPUTS["imbalanced"], run_imbalanced),
     TaskInfo("continual", "class-incremental learning without task ids", "HEM best; LogitNorm much poorer",
-             "classification", run_continual),
+             TASK_OUTPUTS["continual"], run_continual),
     TaskInfo("segmentation", "semantic segmentation", "HEM best by a substantial margin; Dice worst",
-             "segmentation", run_segmentation),
+             TASK_OUTPUTS["segmentation"], run_segmentation),
 )}
 
 
@@ -66,12 +67,13 @@ def run(spec: RunSpec, device: str | torch.device = "cpu", *, settings: TaskSett
 
     ``settings`` replaces the preset's row (e.g. ``with_settings(spec.settings, epochs=1)``
     in tests); ``checkpoint_dir`` is where per-epoch checkpoints go when the preset asks
-    for them. The result's ``seconds`` is the run's wall time.
+    for them. The result's ``seconds`` is the run's wall time. The settings are fitted to a
+    dataset other than the preset's (``hemlab.tasks.fit.dataset_settings``).
     """
     if spec.loss not in task_losses(spec.task):
         raise ValueError(f"loss: {spec.loss} does not support {TASKS[spec.task].output} outputs "
                          f"(task {spec.task}); expected one of {task_losses(spec.task)}")
-    context = RunContext(device=resolve_device(device), settings=settings or spec.settings,
+    context = RunContext(device=resolve_device(device), settings=dataset_settings(spec, settings or spec.settings),
                          checkpoint_dir=None if checkpoint_dir is None else Path(checkpoint_dir))
     started = time.perf_counter()
     result = TASKS[spec.task].runner(spec, context)

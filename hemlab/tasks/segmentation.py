@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hemlab.data import DATASETS, dataset_tensors
+from hemlab.data import dataset_info, dataset_tensors
 from hemlab.metrics import segmentation_metrics
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts, segmentation_items
@@ -23,7 +23,7 @@ from hemlab.train import predict
 
 def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
     settings = context.settings
-    ignore_index = DATASETS[spec.dataset].ignore_index
+    ignore_index = dataset_info(spec.dataset).ignore_index
     num_classes = num_classes_of(spec, settings)
     fitted, _, test_set = fit_on_dataset(spec, context)
     logits, targets = predict(fitted.model, test_set)

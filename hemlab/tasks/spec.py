@@ -11,7 +11,8 @@ A spec may carry ``overrides`` of its preset row (``(("train.epochs", 2),)``, se
 :mod:`hemlab.tasks.overrides`); ``spec.settings`` is the resolved row, and it travels with
 the spec to every executor. ``run_id`` hashes everything that determines the result: the
 resolved settings (every field, with the ``TrainConfig``), dataset, model, loss and
-options (for a registered loss also its module and version), seed and hemlab's version;
+options (for a registered loss, dataset or model also its module and version; for an image
+folder its content fingerprint), seed and hemlab's version;
 ``settings_id`` hashes the resolved settings alone.
 
 Loss specs on the command line read ``hem`` or ``hem:margin=0.5,reduction=sum``
@@ -188,12 +189,17 @@ class RunSpec:
         """``<task>-<loss>-<12 hex digits>``: a hash of everything that determines the result
         (module docstring); stable across machines and Python versions."""
         from hemlab import __version__
+        from hemlab.data import dataset_info
+        from hemlab.models import model_info
 
         info = loss_info(self.loss)
         identity = {"task": self.task, "dataset": self.dataset, "model": self.model, "loss": self.loss,
                     "loss_options": dict(self.loss_options), "seed": self.seed,
                     "settings": asdict(self.settings), "loss_module": info.module, "loss_version": info.version,
                     "hemlab": __version__}
+        for key, record in (("dataset", dataset_info(self.dataset)), ("model", model_info(self.model))):
+            if record.version:
+                identity.update({f"{key}_module": record.module, f"{key}_version": record.version})
         return f"{self.task}-{self.loss}-{_digest(identity)}"
 
     @functools.cached_property

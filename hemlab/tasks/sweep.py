@@ -53,7 +53,8 @@ class Sweep:
 
 def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequence[str] | None = None,
           seeds: int = DEFAULT_SEEDS, out: str | Path | None = None, *, dataset: str | None = None,
-          margin_sweep: bool = True, overrides: Sequence[Override] = (), executor: str = "processes",
+          margin_sweep: bool = True, overrides: Sequence[Override] = (), model: str | None = None,
+          executor: str = "processes",
           workers: int = 0, device: str = "cpu",
           progress: bool = True, **executor_options) -> Sweep:
     """:func:`plan` the sweep, :func:`execute` what ``<out>`` lacks, and return it.
@@ -63,7 +64,7 @@ def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Seq
     download are checked once (``DatasetUnavailableError`` when one cannot be had).
     """
     specs = plan(preset, tasks, losses, seeds=seeds, dataset=dataset, margin_sweep=margin_sweep,
-                 overrides=overrides)
+                 overrides=overrides, model=model)
     store = ResultStore(Path(out) if out is not None else results_root())
     check_datasets(spec for spec in specs if not store.has(spec))
     report = execute(specs, store, executor=executor, workers=workers, device=device, progress=progress,

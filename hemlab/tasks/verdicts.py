@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from hemlab.data import DATASETS
+from hemlab.data import dataset_info
 from hemlab.tasks.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headlines
 from hemlab.tasks.evidence import ALPHA, PairedEvidence, regions
 from hemlab.tasks.items import ItemRecord, standard_error_over_items
@@ -105,7 +105,16 @@ def _run_ids(table: pd.DataFrame, task: str, label: str) -> dict[int, str]:
 def _fixed_test_set(table: pd.DataFrame, task: str) -> bool:
     """Whether ``task``'s runs share one test set whatever the seed (a benchmark's fixed split)."""
     datasets = table.loc[table["task"] == task, "dataset"].unique()
-    return any(name in DATASETS and not DATASETS[name].embedded for name in datasets)
+    return any(not info.split_by_seed for info in map(_known_dataset, datasets) if info is not None)
+
+
+def _known_dataset(name: str):
+    """The record of dataset ``name``, or None when it is not known here (a plug-in's not
+    loaded, a folder moved away)."""
+    try:
+        return dataset_info(name)
+    except ValueError:
+        return None
 
 
 def _evidence(table: pd.DataFrame, task: str, condition: str, metric: str, subject: str, comparator: str,

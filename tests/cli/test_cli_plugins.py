@@ -144,3 +144,64 @@ def test_tasks_prints_the_resolved_settings(capsys, tmp_path):
     header = out.splitlines()[1].split()
     assert rows["train.epochs"][header.index("ood")] == "3" and rows["train.epochs"][header.index("continual")] == "2"
     assert rows["imbalance_ratios"][header.index("imbalanced")] == "(10.0,50.0)" and "settings_id" in rows
+
+
+NC_ONLY = '''"""A squared hinge written for (N, C) logits: it masks and reduces itself, so dense input breaks it."""
+import torch
+from hemlab.losses import register_loss
+
+
+def sqhinge(logits, target, margin: float = 1.0, ignore_index: int = -100, reduction: str = "mean"):
+    keep = target != ignore_index
+    logits, target = logits[keep], target[keep]
+    errors = (logits - logits.gather(1, target[:, None]) + margin).clamp_min(0).scatter(1, target[:, None], 0.0)
+    per_sample = errors.pow(2).sum(dim=1)
+    return {"mean": per_sample.mean(), "sum": per_sample.sum()}.get(reduction, per_sample)
+
+
+register_loss("sqhinge", sqhinge, description="squared hinge for (N, C) logits")
+'''
+
+
+@pytest.fixture
+def nc_only_plugin(tmp_path, monkeypatch):
+    """``mylosses``: registers ``sqhinge`` without ``outputs=``, a loss that fails on dense input."""
+    from hemlab.losses import LOSSES
+
+    (tmp_path / "mylosses.py").write_text(NC_ONLY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "mylosses", raising=False)
+    yield
+    if "sqhinge" in LOSSES:
+        LOSSES.remove("sqhinge")
+
+
+def test_a_loss_without_outputs_that_fails_on_dense_input_runs_classification_tasks(nc_only_plugin, tmp_path,
+                                                                                     capsys):
+    from hemlab.losses import loss_info
+
+    code = main(["run", "clean_corrupt", "--plugin", "mylosses", "--losses", "ce", "sqhinge", "--seeds", "2",
+                 "--executor", "local", "--out", str(tmp_path / "out"), "--quiet", *TINY])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "4 runs done" in captured.out
+    assert loss_info("sqhinge").outputs == ("classification",)
+    assert "IndexError" in loss_info("sqhinge").outputs_note
+    assert main(["losses"]) == 0
+    listing = [line for line in capsys.readouterr().out.splitlines() if line.split()[:1] == ["sqhinge"]]
+    assert "classification; segmentation left out: fails on a tiny dense input (IndexError" in listing[0]
+
+
+def test_a_loss_that_claims_segmentation_and_fails_on_it_is_refused_for_segmentation(tmp_path, monkeypatch, capsys):
+    from hemlab.losses import LOSSES
+
+    (tmp_path / "claimsboth.py").write_text(NC_ONLY.replace('description=', 'outputs=("classification", '
+                                                            '"segmentation"), description='))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert main(["run", "segmentation", "--plugin", "claimsboth", "--losses", "sqhinge", "--out",
+                     str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "losses: sqhinge fails on a tiny segmentation input: IndexError" in err[0]
+    finally:
+        LOSSES.remove("sqhinge")

@@ -3,10 +3,12 @@ this process's ``sys.path`` only, so a worker must take it from the job (``Job.p
 from __future__ import annotations
 
 import contextlib
-import importlib
 import sys
 from pathlib import Path
 from typing import Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from own_data_source import import_written  # noqa: E402 - the helper lives in tests/
 
 PLUGIN_SOURCE = '''"""Registers ``{name}``: the multi-class squared hinge, per position."""
 from hemlab.losses import register_loss
@@ -29,11 +31,7 @@ def imported_plugin(folder: Path, module: str, loss: str, monkeypatch) -> Iterat
     ``sys.path`` of this process only; the loss is unregistered and the module forgotten after."""
     from hemlab.losses import LOSSES
 
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{module}.py").write_text(PLUGIN_SOURCE.format(name=loss))
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.delitem(sys.modules, module, raising=False)
-    importlib.import_module(module)
+    import_written(folder, module, PLUGIN_SOURCE.format(name=loss), monkeypatch)
     try:
         yield
     finally:

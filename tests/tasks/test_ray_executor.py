@@ -164,3 +164,20 @@ def test_ray_workers_import_the_plugin_a_job_names(ray_instance, tmp_path, monke
         report = execute(specs, store, executor="ray", progress=False)
         assert not report.failed, [failure.error for failure in report.failed]
         assert set(store.table("quick")["loss_label"]) == {"sqray"}
+
+
+def test_ray_workers_import_the_plugin_dataset_and_model_a_job_names(ray_instance, tmp_path, monkeypatch):
+    """A plug-in dataset and model whose module is on this process's path only."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from own_data_source import imported_data_plugin
+
+    from hemlab.tasks import plan
+
+    with imported_data_plugin(tmp_path / "plugins", "ray_plugin_data", "raydata", "raynet", monkeypatch):
+        specs = plan("quick", ["imbalanced"], ["ce", "hem"], seeds=1, dataset="raydata", model="raynet",
+                     margin_sweep=False, overrides=(("train.epochs", 1), ("imbalance_ratios", (10.0,))))
+        store = ResultStore(tmp_path / "results")
+        report = execute(specs, store, executor="ray", progress=False)
+        assert not report.failed, [failure.error for failure in report.failed]
+        table = store.table("quick")
+        assert set(table["dataset"]) == {"raydata"} and set(table["loss_label"]) == {"ce", "hem"}
