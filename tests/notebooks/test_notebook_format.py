@@ -41,3 +41,44 @@ def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab
     name = Path(notebook.metadata["path"]).stem
     assert assigned == {**PARAMETERS, **FOLDER_PARAMETER[name]}
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
+
+
+def _heading_index(cells, heading: str) -> int | None:
+    return next((index for index, cell in enumerate(cells)
+                 if cell.cell_type == "markdown" and cell.source.startswith(heading)), None)
+
+
+def test_task_notebook_has_the_lesson_shape(notebook):
+    """A task notebook opens with its question (the title) and the claim it tests, and ends with
+    "What this shows" and then two or three exercises, each followed by a collapsed solution
+    cell that asserts its answer (nbval runs it with the rest)."""
+    name = Path(notebook.metadata["path"]).stem
+    if name not in TASK_NOTEBOOKS:
+        return
+    cells = notebook.cells
+    title = cells[0].source.splitlines()[0]
+    assert title.startswith("# ") and title.rstrip().endswith("?"), f"{name}: the title should ask the question"
+    assert "claim" in cells[0].source, f"{name}: the opening should name the claim it tests"
+    shows, exercises = _heading_index(cells, "## What this shows"), _heading_index(cells, "## Exercises")
+    assert shows is not None and exercises is not None and shows < exercises, name
+    rest = cells[exercises + 1:]
+    assert 2 <= len(rest) // 2 <= 3 and len(rest) % 2 == 0, f"{name}: expected question/solution pairs after Exercises"
+    for question, solution in zip(rest[::2], rest[1::2]):
+        assert question.cell_type == "markdown" and question.source.startswith("**"), question.source[:60]
+        assert solution.cell_type == "code" and "hide-input" in solution.metadata.get("tags", []), solution.source[:60]
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, solution.source[:60]
+        assert "assert " in solution.source and "Answer" in solution.source, solution.source[:60]
+
+
+def test_widget_cells_that_need_a_kernel_say_what_they_would_show(notebook):
+    """Every control panel that only a kernel can redraw carries the one line the site shows
+    under it (``metadata.hemlab.static_note``); precomputed sliders (a ``jslink``) need none."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        needs_kernel = "selection_panel(" in cell.source or "panel.widget" in cell.source
+        note = cell.metadata.get("hemlab", {}).get("static_note", "")
+        if needs_kernel:
+            assert "jslink" not in cell.source and len(note.splitlines()) == 1 and len(note) > 40, cell.source[:80]
+        else:
+            assert not note, cell.source[:80]
