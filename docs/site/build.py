@@ -1,6 +1,6 @@
 """Build the documentation site offline: ``python docs/site/build.py`` (``make docs``).
 
-Three steps, each one function:
+Four steps, each one function:
 
 1. :func:`execute_notebooks` runs every ``notebooks/*.ipynb`` in a fresh kernel, several at
    once, against the results store (``$HEMLAB_RESULTS``, filled by ``hemlab paper --preset

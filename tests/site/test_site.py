@@ -166,3 +166,17 @@ def test_execute_notebooks_applies_parameters_and_fails_on_an_error_cell(site_bu
     assert executed.cells[2].outputs[0]["text"] == "42\n"
     with pytest.raises(RuntimeError, match="notebook bad.ipynb failed while building the docs"):
         site_build.execute_notebooks([bad], out, jobs=1, parameters={})
+
+
+def test_staged_notebook_says_under_each_kernel_only_panel_what_it_would_show(site_build, tmp_path):
+    panel = nbformat.v4.new_code_cell("selection_panel(...)", metadata={"hemlab": {"static_note": "It would redraw X."}})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1"),
+                                               panel, nbformat.v4.new_code_cell("y = 2")])
+    nbformat.write(notebook, tmp_path / "nb.ipynb")
+    site_build._stage_notebook(tmp_path / "nb.ipynb", tmp_path / "staged.ipynb")
+    cells = nbformat.read(tmp_path / "staged.ipynb", as_version=4).cells
+    sources = [cell.source for cell in cells]
+    index = sources.index("selection_panel(...)")
+    assert cells[index + 1].cell_type == "markdown" and "It would redraw X." in cells[index + 1].source
+    assert sum("controls above do not redraw" in source for source in sources) == 1
+    assert "Colab" in cells[1].source and sources[-1] == "y = 2"
