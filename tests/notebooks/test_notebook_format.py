@@ -65,7 +65,7 @@ def test_task_notebook_has_the_lesson_shape(notebook):
     assert 2 <= len(rest) // 2 <= 3 and len(rest) % 2 == 0, f"{name}: expected question/solution pairs after Exercises"
     for question, solution in zip(rest[::2], rest[1::2]):
         assert question.cell_type == "markdown" and question.source.startswith("**"), question.source[:60]
-        assert solution.cell_type == "code" and "hide-input" in solution.metadata.get("tags", []), solution.source[:60]
+        assert solution.cell_type == "code" and "hide-cell" in solution.metadata.get("tags", []), solution.source[:60]
         assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, solution.source[:60]
         assert "assert " in solution.source and "Answer" in solution.source, solution.source[:60]
 

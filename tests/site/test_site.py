@@ -180,3 +180,11 @@ def test_staged_notebook_says_under_each_kernel_only_panel_what_it_would_show(si
     assert cells[index + 1].cell_type == "markdown" and "It would redraw X." in cells[index + 1].source
     assert sum("controls above do not redraw" in source for source in sources) == 1
     assert "Colab" in cells[1].source and sources[-1] == "y = 2"
+
+
+def test_exercise_solutions_are_collapsed_on_their_pages(built_site):
+    for path in sorted((PROJECT / "notebooks").glob("0[2-7]_*.ipynb")):
+        solutions = sum("solution" in cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells)
+        page = (built_site / "notebooks" / f"{path.stem}.html").read_text()
+        assert solutions >= 2 and page.count("tag_hide-cell tag_solution") == solutions, path.stem
+        assert page.count('<details class="admonition hide') >= solutions, path.stem
