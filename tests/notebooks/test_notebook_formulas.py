@@ -5,8 +5,9 @@ convert to MathML (what the site renders; JupyterLab and Colab typeset the same 
 What counts as a formula inside an inline code span: a summation or product sign, ``exp(``,
 ``log`` as a word, a one-letter symbol with a subscript (``z_j``, ``e_{j}``, but not a name
 such as ``n_bins``), a superscript ``^``, a norm ``||``, ``max_``/``min_``, a Greek letter, a
-comparison sign (``≥ ≤ ≠``), ``√``, ``softmax(`` or a derivative ``dL/dz``. Fenced code blocks
-are code and are not read.
+comparison sign (``≥ ≤ ≠``), ``√``, ``softmax(`` or a derivative ``dL/dz``. An indented code
+block (four spaces after a blank line) is read the same way, a line at a time, since it is the
+other way Markdown sets a formula as code. Fenced code blocks are code and are not read.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 FORMULA = re.compile(r"Σ|∑|∏|exp\(|\blog\b|(?<![A-Za-z0-9_])[A-Za-z]_(?:[A-Za-z0-9](?![A-Za-z0-9_])|\{)|\^|\|\|"
                      r"|\bmax_|\bmin_|[α-ωΑ-Ω]|≥|≤|≠|√|\bsoftmax\(|\bd[A-Za-z]/d[A-Za-z]")
 CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+INDENTED_BLOCK = re.compile(r"(?:^|\n)\n((?:(?: {4}|\t)[^\n]*\n?)+)")
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.S | re.M)
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
@@ -31,8 +33,12 @@ def _prose(text: str) -> str:
 
 
 def formulas_in_code(text: str) -> list[str]:
-    """The inline code spans of markdown ``text`` that hold a formula."""
-    return [span for span in CODE_SPAN.findall(_prose(text)) if FORMULA.search(span)]
+    """The inline code spans and indented code lines of markdown ``text`` that hold a formula."""
+    prose = _prose(text)
+    spans = [span for span in CODE_SPAN.findall(prose) if FORMULA.search(span)]
+    lines = [line.strip() for block in INDENTED_BLOCK.findall(prose) for line in block.splitlines()
+             if FORMULA.search(line) and not line.lstrip().startswith(("-", "*", "|"))]
+    return spans + lines
 
 
 def math_in(text: str) -> list[str]:
@@ -61,8 +67,9 @@ SOURCES = _markdown_sources()
 def test_the_detector_tells_formulas_from_names():
     text = ("a margin `e_j = max(0, z_j - z_y + μ)`, `Σ_b n_b`, `log p`, `||z||`, `r^(-c)`, `dL/dz_j`;\n"
             "names: `hem_loss`, `n_bins`, `results/quick`, `hem:margin=0.5`, `diff_ci_low`, `la_prior = \"stage\"`\n"
-            "```python\nloss = -(1 - p_y) ** gamma * log(p_y)\n```\n")
-    assert formulas_in_code(text) == ["e_j = max(0, z_j - z_y + μ)", "Σ_b n_b", "log p", "||z||", "r^(-c)", "dL/dz_j"]
+            "```python\nloss = -(1 - p_y) ** gamma * log(p_y)\n```\n\n    K = {j : e_j >= t}\n    make demo\n")
+    assert formulas_in_code(text) == ["e_j = max(0, z_j - z_y + μ)", "Σ_b n_b", "log p", "||z||", "r^(-c)", "dL/dz_j",
+                                      "K = {j : e_j >= t}"]
 
 
 def test_math_is_found_outside_code():
