@@ -30,7 +30,9 @@ browser:
 # The documentation site, offline, into site/: the quick sweep (runs already in $(RESULTS) are
 # reused), then docs/site/build.py executes every notebook against it (DOCS_JOBS kernels at
 # once; a failing cell stops the build), renders the pages with warnings as errors and checks
-# every internal link, anchor and notebook figure. DOCS_FLAGS passes options, e.g. --executed DIR.
+# every internal link, anchor and notebook figure. The widget manager is installed by `npm ci` from
+# docs/site/widgets/package-lock.json (pinned; needs Node's npm) into build/docs/widgets and bundled
+# into the site. DOCS_FLAGS passes options, e.g. --executed DIR.
 DOCS_JOBS ?= 2
 docs: setup
 	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet

@@ -1,6 +1,6 @@
 """Build the documentation site offline: ``python docs/site/build.py`` (``make docs``).
 
-Three steps, each one function:
+Four steps, each one function:
 
 1. :func:`execute_notebooks` runs every ``notebooks/*.ipynb`` in a fresh kernel, several at
    once, against the results store (``$HEMLAB_RESULTS``, filled by ``hemlab paper --preset
@@ -8,9 +8,15 @@ Three steps, each one function:
    the build with its traceback. The committed notebooks stay without outputs.
 2. :func:`stage` assembles the Sphinx sources in ``build/docs/src``: the pages of
    ``docs/site/pages`` (the landing page and the verdicts page are Jinja templates filled
-   from ``<results>/quick``: its ``verdicts.csv`` and every figure), the user guide from ``docs/*.md``, the results' figures, and
-   the executed notebooks with a "run it yourself" note.
-3. :func:`sphinx_build` renders them with ``docs/site/conf.py`` into ``site/``, warnings as
+   from ``<results>/quick``: its ``verdicts.csv``, curated for the landing page and whole on
+   the verdicts page, and every figure), the user guide from ``docs/*.md``, the results'
+   figures and CSV, and the executed notebooks with a "run it yourself" note and, under each
+   control panel that needs a kernel, the one line its cell's metadata says it would show.
+3. :func:`bundle_widgets` installs the pinned widget manager (``docs/site/widgets``:
+   ``@jupyter-widgets/html-manager`` from the npm registry, ``npm ci`` against its lock file)
+   and copies its browser bundle into the site's static files, so the widgets whose state the
+   executed notebooks embed render with no CDN, and the precomputed ones move.
+4. :func:`sphinx_build` renders them with ``docs/site/conf.py`` into ``site/``, warnings as
    errors; :func:`check_site` then reads the HTML back and fails on a broken internal link or
    anchor, a resource loaded from another host, or a notebook page missing a figure.
 
@@ -22,9 +28,11 @@ from __future__ import annotations
 import argparse
 import html.parser
 import inspect
+import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,6 +48,11 @@ COLAB_URL = "https://colab.research.google.com/github/hemlab/hemlab/blob/main/no
 COLAB_BADGE = re.compile(r"\[!\[Open in Colab\]\([^)]*\)\]\([^)]*\)\s*")
 SUMMARY_FIGURE = "summary.png"
 CELL_TIMEOUT_S = 1800
+WIDGETS = SITE_SOURCES / "widgets"
+WIDGET_BUNDLE = "node_modules/@jupyter-widgets/html-manager/dist"
+WIDGET_FILES = ("embed.js", "embed.js.LICENSE.txt", "*.woff2", "*.woff", "*.ttf", "*.eot", "*.svg")
+STATIC_NOTE = "static_note"
+"""Key of a code cell's ``hemlab`` metadata: what its controls would show with a kernel."""
 LOADED_LINKS = {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}
 
 
@@ -118,6 +131,64 @@ def markdown_table(frame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _decimals(half_width: float) -> int:
+    """Decimals that show an interval's half-width to two significant digits (0 to 6)."""
+    if not half_width > 0:
+        return 3
+    return min(6, max(0, 1 - math.floor(math.log10(half_width))))
+
+
+def difference_with_interval(mean: str, low: str, high: str, signed: bool = True) -> str:
+    """``"+0.008 [-0.004, +0.020]"``: a mean difference and its 95% interval, rounded to the
+    precision the interval's width justifies (``signed=False`` for a ratio: no ``+``); an
+    empty string when the mean is missing."""
+    try:
+        values = [float(value) for value in (mean, low, high)]
+    except ValueError:
+        values = []
+    if not values or values[0] != values[0]:
+        return ""
+    sign = "+" if signed else ""
+    if any(value != value for value in values[1:]):
+        return f"{values[0]:{sign}.3f} (no interval)"
+    digits = _decimals((values[2] - values[1]) / 2)
+    low, mean, high = (f"{value:{sign}.{digits}f}" for value in (values[1], values[0], values[2]))
+    return f"{mean} [{low}, {high}]"
+
+
+CURATED = {"claim": "claim", "statement": "what the paper says", "compared": "compared",
+           "difference": "difference [95% interval]", "verdict": "verdict", "why": "why"}
+"""The landing page's verdict columns, in order, and their headers."""
+
+
+def curated_verdicts(frame):
+    """The landing page's verdict table: per claim, what it says, which losses are compared
+    (subject - comparator, on which metric; subject / comparator for a ratio), the mean paired
+    difference (or ratio) with its 95% interval at the precision the interval justifies, the
+    verdict and a short why."""
+    import pandas as pd
+
+    def is_ratio(row) -> bool:
+        return str(row.get("metric", "")).endswith("ratio")
+
+    def compared(row) -> str:
+        operator = "/" if is_ratio(row) else "-"
+        pair = f"{row.get('subject', '')} {operator} {row.get('comparator', '')}".strip(f" {operator}")
+        metric = str(row.get("metric", "")).replace("_", " ")
+        return f"{pair} ({metric})" if metric else pair
+
+    def why(row) -> str:
+        text = str(row.get("why", "")).strip()
+        return text if len(text) <= 90 else text[:87].rsplit(" ", 1)[0] + " ..."
+
+    rows = [{"claim": row.get("claim", ""), "statement": row.get("statement", ""), "compared": compared(row),
+             "difference": difference_with_interval(row.get("diff_mean", ""), row.get("diff_ci_low", ""),
+                                                    row.get("diff_ci_high", ""), signed=not is_ratio(row)),
+             "verdict": row.get("verdict", ""), "why": why(row)}
+            for row in frame.to_dict("records")]
+    return pd.DataFrame(rows, columns=list(CURATED)).rename(columns=CURATED)
+
+
 def _read_verdicts(results: Path):
     import pandas as pd
 
@@ -167,10 +238,16 @@ def _stage_notebook(executed: Path, target: Path) -> None:
     colab = COLAB_URL.format(name=executed.name)
     note = (":::{note}\n"
             f"This page was executed while the site was built, against the `{PRESET}` sweep's results. "
-            f"Its sliders need a live kernel: [open it in Colab]({colab}), or run it locally with "
+            f"Its precomputed sliders move here; the other controls need a live kernel, and a line under "
+            f"each says what it would show: [open it in Colab]({colab}), or run it locally with "
             f"`make lab` (or `jupyter lab notebooks/{executed.name}` in an environment with hemlab installed).\n"
             ":::")
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell(note))
+    for index in reversed(range(len(notebook.cells))):
+        line = notebook.cells[index].metadata.get("hemlab", {}).get(STATIC_NOTE)
+        if line:
+            notebook.cells.insert(index + 1, nbformat.v4.new_markdown_cell(
+                f":::{{admonition}} On this page the controls above do not redraw\n:class: static-note\n{line}\n:::"))
     nbformat.write(notebook, target)
 
 
@@ -186,7 +263,9 @@ def stage(src: Path, executed: Path, results: Path) -> None:
     if not (results / SUMMARY_FIGURE).exists():
         raise FileNotFoundError(f"--results: no {results / SUMMARY_FIGURE}; run `hemlab paper --preset {PRESET}` first")
     method_module, method = _method()
-    context = {"verdicts_table": markdown_table(_read_verdicts(results)), "method": method,
+    verdicts = _read_verdicts(results)
+    context = {"verdicts_table": markdown_table(verdicts), "curated_table": markdown_table(curated_verdicts(verdicts)),
+               "method": method,
                "method_module": method_module, "preset": PRESET, "figures": [figure.name for figure in figures], "guide_pages": [page.stem for page in guide_pages],
                "notebooks": [path.stem for path in notebooks]}
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(src), undefined=jinja2.StrictUndefined,
@@ -200,10 +279,45 @@ def stage(src: Path, executed: Path, results: Path) -> None:
     for image in (PROJECT / "docs").glob("*.png"):
         shutil.copy2(image, src / "guide" / image.name)
     (src / "_results").mkdir()
-    for figure in figures:
+    for figure in [*figures, results / "verdicts.csv"]:
         shutil.copy2(figure, src / "_results" / figure.name)
     for notebook in notebooks:
         _stage_notebook(notebook, src / "notebooks" / notebook.name)
+
+
+# --------------------------------------------------------------------------- widgets
+def bundle_widgets(work: Path) -> Path:
+    """The widget manager's browser bundle, from the pinned npm packages of ``docs/site/widgets``.
+
+    Runs ``npm ci`` (the lock file's exact versions and hashes, from the npm cache when it has
+    them) in ``work/widgets``, unless an earlier build installed the same lock there, and
+    copies ``embed.js`` with its fonts into ``work/widgets/static/widgets``. Returns that
+    static folder (``conf.py`` adds it to the site's static files, read from
+    ``$HEMLAB_WIDGETS_STATIC``).
+    """
+    folder, lock = work / "widgets", (WIDGETS / "package-lock.json").read_bytes()
+    installed = folder / "node_modules" / ".package-lock.json"
+    if not (installed.exists() and (folder / "package-lock.json").exists()
+            and (folder / "package-lock.json").read_bytes() == lock):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("the site's widgets need npm (Node.js) to install the pinned widget manager: "
+                               "apt-get install npm, or see docs/site.md")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy2(WIDGETS / name, folder / name)
+        subprocess.run([npm, "ci", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=folder, check=True)
+    static = folder / "static"
+    if static.exists():
+        shutil.rmtree(static)
+    (static / "widgets").mkdir(parents=True)
+    for pattern in WIDGET_FILES:
+        for path in (folder / WIDGET_BUNDLE).glob(pattern):
+            shutil.copy2(path, static / "widgets" / path.name)
+    if not (static / "widgets" / "embed.js").is_file():
+        raise RuntimeError(f"the widget manager's bundle is missing from {folder / WIDGET_BUNDLE}")
+    return static
 
 
 # --------------------------------------------------------------------------- sphinx and checks
@@ -372,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--executed: no executed notebooks in {executed}")
     executed_s = time.perf_counter() - started
     stage(args.build / "src", executed, results)
+    os.environ["HEMLAB_WIDGETS_STATIC"] = str(bundle_widgets(args.build))
     sphinx_build(args.build / "src", args.out, args.build)
     problems = check_site(args.out, notebook_image_counts(executed))
     if problems:

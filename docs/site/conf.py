@@ -3,11 +3,13 @@
 Sources are staged by ``docs/site/build.py``; this file only configures the rendering.
 Nothing is fetched from the network, at build time or when a page is viewed: the PyData
 theme ships its fonts and scripts, formulas are rendered to MathML while building
-(``latex2mathml``, no MathJax), and widget scripts are not loaded (their figures are also
-plain outputs, which the pages show).
+(``latex2mathml``, no MathJax), and the widget manager is the pinned npm bundle that
+``build.py`` copies into ``$HEMLAB_WIDGETS_STATIC`` (``bundle_widgets``), served from the
+site's own ``_static/widgets/``: it renders the widget state the executed notebooks embed.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +32,11 @@ myst_heading_anchors = 3
 myst_dmath_double_inline = True
 
 nb_execution_mode = "off"          # build.py executed the notebooks already
-nb_ipywidgets_js = {}              # the widget manager lives on a CDN; the outputs show the figures
+WIDGETS_STATIC = os.environ.get("HEMLAB_WIDGETS_STATIC")
+if not WIDGETS_STATIC:
+    raise RuntimeError("HEMLAB_WIDGETS_STATIC is not set: build the site with docs/site/build.py (make docs), "
+                       "which bundles the widget manager")
+nb_ipywidgets_js = {"widgets/embed.js": {}}       # the local bundle; never MyST-NB's CDN default
 nb_merge_streams = True
 
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": True}
@@ -43,7 +49,7 @@ napoleon_use_ivar = True
 
 html_theme = "pydata_sphinx_theme"
 html_title = "hemlab"
-html_static_path = ["static"]
+html_static_path = ["static", WIDGETS_STATIC]
 html_css_files = ["site.css"]
 html_show_sourcelink = False
 html_copy_source = False

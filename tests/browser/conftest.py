@@ -31,11 +31,18 @@ CHROMIUM = Path(os.environ.get("HEMLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ERROR_MIME = "application/vnd.jupyter.error"
+# The prompts of the code cells whose input is shown: a cell with its input collapsed (an
+# exercise's solution) shows a placeholder and no execution count, so the kernel being idle
+# stands in for it.
 PROMPTS_JS = ("const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;"
-              "const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);"
+              "const prompts = [...panel.querySelectorAll('.jp-CodeCell')]"
+              ".filter(cell => !cell.querySelector('.jp-InputPlaceholder'))"
+              ".map(cell => cell.querySelector('.jp-InputPrompt')?.textContent ?? '');"
+              "const idle = !!document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\");"
               f"const errors = panel.querySelectorAll('[data-mime-type=\"{ERROR_MIME}\"]').length;")
-# finished: nothing queued ([*]) and every cell numbered, or a cell failed (Run All stops there)
-FINISHED_JS = ("prompts.length > 0 && !prompts.some(text => text.includes('*')) && "
+# finished: the kernel idle, nothing queued ([*]) and every shown cell numbered, or a cell
+# failed (Run All stops there)
+FINISHED_JS = ("idle && prompts.length > 0 && !prompts.some(text => text.includes('*')) && "
                "(errors > 0 || prompts.every(text => /\\[\\d+\\]/.test(text)))")
 # Render every cell (no windowing) so the tests see all outputs; no news pop-up.
 LAB_SETTINGS = {

@@ -114,3 +114,74 @@ def test_verdicts_page_shows_the_table_method_and_figures(page, site_url, screen
     sizes = _loaded(images)
     assert len(sizes) >= 2 and all(done and width > 300 for done, width, _ in sizes), sizes
     page.screenshot(path=str(screenshot_dir / "site_verdicts.png"), full_page=True)
+
+
+NO_PAGE_SCROLL_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
+# a table's box and the theme's scroll container inside it: [overflow in px, overflow-x style]
+OVERFLOW_JS = ("(box) => [box, ...box.querySelectorAll('.pst-scrollable-table-container')]"
+               ".map(element => [element.scrollWidth - element.clientWidth, getComputedStyle(element).overflowX])")
+
+
+def test_landing_verdict_table_fits_a_1400_pixel_window(page, site_url, screenshot_dir):
+    page.goto(f"{site_url}/index.html")
+    table = page.locator("article .verdicts-table.curated table")
+    table.scroll_into_view_if_needed()
+    assert page.evaluate(NO_PAGE_SCROLL_JS) <= 0, "the landing page scrolls sideways at 1400 px"
+    overflow = page.locator("article .verdicts-table.curated").evaluate(OVERFLOW_JS)
+    assert all(pixels <= 0 for pixels, _ in overflow), f"the curated verdict table overflows its column: {overflow}"
+    headers = table.locator("thead th").all_inner_texts()
+    assert [header.strip() for header in headers][:2] == ["claim", "what the paper says"], headers
+    widths = table.locator("thead th").evaluate_all("(all) => all.map(th => th.getBoundingClientRect().width)")
+    assert min(widths) > 45, widths              # no header broken letter by letter
+    table.screenshot(path=str(screenshot_dir / "site_verdict_table.png"))
+
+
+def test_full_verdict_table_scrolls_inside_its_box(page, site_url):
+    page.goto(f"{site_url}/verdicts.html")
+    assert page.evaluate(NO_PAGE_SCROLL_JS) <= 0
+    overflow = page.locator("article .verdicts-table.full").evaluate(OVERFLOW_JS)
+    assert any(pixels > 0 and style == "auto" for pixels, style in overflow), overflow
+
+
+def test_wide_notebook_table_scrolls_instead_of_being_cut(page, site_url):
+    page.goto(f"{site_url}/notebooks/03_unknown_class_rejection.html")
+    assert page.evaluate(NO_PAGE_SCROLL_JS) <= 0
+    wide = page.locator("article .cell_output .output").evaluate_all(
+        "(all) => all.filter(box => box.querySelector('table') && box.scrollWidth > box.clientWidth)"
+        ".map(box => getComputedStyle(box).overflowX)")
+    assert wide and set(wide) == {"auto"}, wide
+
+
+def test_notebook_formula_renders_as_math(page, site_url, screenshot_dir):
+    page.goto(f"{site_url}/notebooks/03_unknown_class_rejection.html")
+    formulas = page.locator("article math")
+    assert formulas.count() >= 5, formulas.count()
+    energy = page.locator("article math").filter(has=page.locator("mi", has_text="E")).first
+    energy.scroll_into_view_if_needed()
+    box = energy.bounding_box()
+    assert box and box["width"] > 60 and box["height"] > 10, box
+    assert "`" not in (energy.text_content() or "")
+    energy.locator("xpath=ancestor::li[1]").screenshot(path=str(screenshot_dir / "site_formula.png"))
+
+
+def test_precomputed_slider_on_the_site_changes_its_figure(page, site_url, screenshot_dir):
+    page.goto(f"{site_url}/notebooks/02_clean_and_corrupted.html")
+    panel = page.locator("article .widget-vbox").filter(has=page.locator(".widget-slider")).filter(
+        has=page.locator(".widget-image")).first
+    panel.wait_for(timeout=30_000)
+    panel.scroll_into_view_if_needed()
+    shown_js = ("(panel) => [...panel.querySelectorAll('.widget-image')].filter(image => image.offsetParent !== null)"
+                ".map(image => [image.src, image.naturalWidth])")
+    readout = panel.locator(".widget-readout")
+    before, label = panel.evaluate(shown_js), readout.inner_text()
+    assert len(before) == 1 and before[0][1] > 200, before
+    panel.screenshot(path=str(screenshot_dir / "site_slider_before.png"))
+    handle = panel.locator(".noUi-handle, .ui-slider-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    page.wait_for_function(f"(panel) => ({shown_js})(panel)[0]?.[0] !== {before[0][0]!r}", arg=panel.element_handle(),
+                           timeout=10_000)
+    after = panel.evaluate(shown_js)
+    assert len(after) == 1 and after[0][0] != before[0][0] and after[0][1] > 200, (before, after)
+    assert readout.inner_text() != label
+    panel.screenshot(path=str(screenshot_dir / "site_slider_after.png"))

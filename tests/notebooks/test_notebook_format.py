@@ -1,14 +1,9 @@
 """Every notebook: committed without outputs, valid, starting with the same Colab install
-cell and a papermill ``parameters`` cell. Run ``jupyter nbconvert --clear-output --inplace
+cell (three lines at most, hidden on the site) and a papermill ``parameters`` cell. Run ``jupyter nbconvert --clear-output --inplace
 notebooks/*.ipynb`` before committing a notebook."""
 from __future__ import annotations
 
 import ast
-import importlib.metadata
-import importlib.util
-import subprocess
-import sys
-import types
 from pathlib import Path
 
 import nbformat
@@ -40,6 +35,7 @@ def test_notebook_is_valid_and_has_no_outputs(notebook):
 def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab_cell):
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code[0].source == colab_cell
+    assert len(colab_cell.splitlines()) <= 3 and "remove-cell" in code[0].metadata.get("tags", [])
     assert "parameters" in code[1].metadata.get("tags", [])
     assigned = {node.targets[0].id: ast.literal_eval(node.value)
                 for node in ast.parse(code[1].source).body if isinstance(node, ast.Assign)}
@@ -48,55 +44,42 @@ def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
 
 
-def _run_colab_cell(colab_cell, monkeypatch, *, on_colab, hemlab_found, missing=()):
-    calls = []
-
-    def record(command):
-        constraints = command[command.index("-c") + 1] if "-c" in command else None
-        calls.append((command, open(constraints).read().split() if constraints else None))
-
-    real_version = importlib.metadata.version
-
-    def version(name):
-        if name in missing:
-            raise importlib.metadata.PackageNotFoundError(name)
-        return real_version(name)
-
-    monkeypatch.setattr(subprocess, "check_call", record)
-    monkeypatch.setattr(importlib.metadata, "version", version)
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *rest: (real_find_spec(name, *rest) if hemlab_found or name != "hemlab" else None))
-    monkeypatch.delenv("HEMLAB_SOURCE", raising=False)
-    if on_colab:
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    namespace = {}
-    exec(compile(colab_cell, "colab_cell", "exec"), namespace)
-    return calls, namespace
+def _heading_index(cells, heading: str) -> int | None:
+    return next((index for index, cell in enumerate(cells)
+                 if cell.cell_type == "markdown" and cell.source.startswith(heading)), None)
 
 
-def test_colab_cell_does_nothing_off_colab(colab_cell, monkeypatch):
-    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    calls, _ = _run_colab_cell(colab_cell, monkeypatch, on_colab=False, hemlab_found=False)
-    assert calls == []
+def test_task_notebook_has_the_lesson_shape(notebook):
+    """A task notebook opens with its question (the title) and the claim it tests, and ends with
+    "What this shows" and then two or three exercises, each followed by a collapsed solution
+    cell that asserts its answer (nbval runs it with the rest)."""
+    name = Path(notebook.metadata["path"]).stem
+    if name not in TASK_NOTEBOOKS:
+        return
+    cells = notebook.cells
+    title = cells[0].source.splitlines()[0]
+    assert title.startswith("# ") and title.rstrip().endswith("?"), f"{name}: the title should ask the question"
+    assert "claim" in cells[0].source, f"{name}: the opening should name the claim it tests"
+    shows, exercises = _heading_index(cells, "## What this shows"), _heading_index(cells, "## Exercises")
+    assert shows is not None and exercises is not None and shows < exercises, name
+    rest = cells[exercises + 1:]
+    assert 2 <= len(rest) // 2 <= 3 and len(rest) % 2 == 0, f"{name}: expected question/solution pairs after Exercises"
+    for question, solution in zip(rest[::2], rest[1::2]):
+        assert question.cell_type == "markdown" and question.source.startswith("**"), question.source[:60]
+        assert solution.cell_type == "code" and "hide-cell" in solution.metadata.get("tags", []), solution.source[:60]
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, solution.source[:60]
+        assert "assert " in solution.source and "Answer" in solution.source, solution.source[:60]
 
 
-def test_colab_cell_does_nothing_when_hemlab_is_already_installed(colab_cell, monkeypatch):
-    calls, _ = _run_colab_cell(colab_cell, monkeypatch, on_colab=True, hemlab_found=True)
-    assert calls == []
-
-
-def test_colab_cell_installs_hemlab_from_the_repository_without_dependencies(colab_cell, monkeypatch):
-    calls, namespace = _run_colab_cell(colab_cell, monkeypatch, on_colab=True, hemlab_found=False)
-    assert [command[1:] for command, _ in calls] == [
-        ["-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", f"git+{namespace['HEMLAB_REPO']}"]]
-
-
-def test_colab_cell_installs_only_missing_dependencies_with_torch_held(colab_cell, monkeypatch):
-    calls, _ = _run_colab_cell(colab_cell, monkeypatch, on_colab=True, hemlab_found=False,
-                               missing=("torchmetrics", "seaborn"))
-    (command, constraints), = calls[1:]
-    assert command[1:6] == ["-m", "pip", "install", "--quiet", "-c"]
-    assert command[7:] == ["seaborn>=0.12", "torchmetrics>=1.0"]
-    assert constraints == [f"torch=={importlib.metadata.version('torch')}",
-                           f"torchvision=={importlib.metadata.version('torchvision')}"]
+def test_widget_cells_that_need_a_kernel_say_what_they_would_show(notebook):
+    """Every control panel that only a kernel can redraw carries the one line the site shows
+    under it (``metadata.hemlab.static_note``); precomputed sliders (a ``jslink``) need none."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        needs_kernel = "selection_panel(" in cell.source or "panel.widget" in cell.source
+        note = cell.metadata.get("hemlab", {}).get("static_note", "")
+        if needs_kernel:
+            assert "jslink" not in cell.source and len(note.splitlines()) == 1 and len(note) > 40, cell.source[:80]
+        else:
+            assert not note, cell.source[:80]

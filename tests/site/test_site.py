@@ -92,15 +92,60 @@ def test_built_site_is_sound_and_complete(site_build, built_site):
         assert (built_site / "guide" / f"{page.stem}.html").exists(), page.name
 
 
-def test_built_site_shows_the_verdicts_csv(built_site):
+def test_differences_are_shown_to_the_precision_of_their_interval(site_build):
+    show = site_build.difference_with_interval
+    assert show("-0.01288", "-0.021769", "-0.003991") == "-0.0129 [-0.0218, -0.0040]"   # half-width 0.0089
+    assert show("0.0996", "0.068821", "0.130299") == "+0.100 [+0.069, +0.130]"          # half-width 0.031
+    assert show("3.2", "2.161149", "4.238851") == "+3.2 [+2.2, +4.2]"                   # half-width 1.04
+    assert show("-0.2006", "-0.551354", "0.150154") == "-0.20 [-0.55, +0.15]"
+    assert show("0.5", "nan", "nan") == "+0.500 (no interval)"
+    assert show("1.14571", "1.130582", "1.148477", signed=False) == "1.1457 [1.1306, 1.1485]"
+    assert show("", "", "") == "" and show("nan", "0", "1") == ""
+
+
+def test_curated_verdicts_keep_one_row_per_claim_in_six_columns(site_build):
+    frame = pd.DataFrame({"claim": ["1", "7"], "statement": ["CE slightly better", "HEM faster"],
+                          "subject": ["hem", "hem"], "comparator": ["ce", "ce"], "metric": ["accuracy", "time_ratio"],
+                          "diff_mean": ["-0.0129", "1.1457"], "diff_ci_low": ["-0.0218", "1.1306"],
+                          "diff_ci_high": ["-0.0040", "1.1485"], "verdict": ["inconclusive", "contradicted"],
+                          "why": ["the interval reaches into both regions " * 4, "ratio above 0.90"],
+                          "p_support": ["0.1", ""], "holds_for_margins": ["0.5", ""]})
+    curated = site_build.curated_verdicts(frame)
+    assert list(curated.columns) == list(site_build.CURATED.values())
+    assert curated.iloc[0].tolist()[:5] == ["1", "CE slightly better", "hem - ce (accuracy)",
+                                            "-0.0129 [-0.0218, -0.0040]", "inconclusive"]
+    assert curated.iloc[1].tolist()[2:4] == ["hem / ce (time ratio)", "1.1457 [1.1306, 1.1485]"]
+    assert len(curated.iloc[0, 5]) <= 90 and curated.iloc[0, 5].endswith("...")
+    assert curated.iloc[1, 5] == "ratio above 0.90"
+
+
+def _verdicts() -> pd.DataFrame:
     results = Path(os.environ.get("HEMLAB_RESULTS", PROJECT / "results"))
-    verdicts = pd.read_csv(results / "quick" / "verdicts.csv", dtype=str, keep_default_na=False)
-    for page in ("verdicts.html", "index.html"):
-        text = (built_site / page).read_text()
-        for column in verdicts.columns:
-            assert f"<p>{column}</p>" in text, (page, column)
-        first = verdicts.iloc[:, 0]
-        assert all(f"<p>{html.escape(value)}</p>" in text for value in first if value), (page, list(first))
+    return pd.read_csv(results / "quick" / "verdicts.csv", dtype=str, keep_default_na=False)
+
+
+def test_built_site_shows_the_verdicts_csv(site_build, built_site):
+    verdicts = _verdicts()
+    full, landing = (built_site / "verdicts.html").read_text(), (built_site / "index.html").read_text()
+    for column in verdicts.columns:
+        assert f"<p>{column}</p>" in full, column
+    for header in site_build.CURATED.values():
+        assert f"<p>{html.escape(header)}</p>" in landing, header
+    assert "<p>p_support_adj</p>" not in landing          # the landing page is curated, not the whole CSV
+    for page in (full, landing):
+        assert all(f"<p>{html.escape(value)}</p>" in page for value in verdicts["claim"] if value)
+        assert 'verdicts.csv"' in page and "download" in page
+    assert list((built_site / "_downloads").rglob("verdicts.csv")), "the CSV is not served beside the pages"
+
+
+def test_built_site_bundles_the_widget_manager_and_embeds_widget_state(built_site):
+    bundle = built_site / "_static" / "widgets" / "embed.js"
+    assert bundle.is_file() and bundle.stat().st_size > 100_000
+    page = (built_site / "notebooks" / "02_clean_and_corrupted.html").read_text()
+    assert 'src="../_static/widgets/embed.js' in page and "jsdelivr" not in page and "unpkg" not in page
+    assert 'type="application/vnd.jupyter.widget-state+json"' in page
+    assert page.count('type="application/vnd.jupyter.widget-view+json"') >= 2
+    assert "On this page the controls above do not redraw" in page
 
 
 def _notebook(path: Path, *sources: str, tagged: int = 0) -> Path:
@@ -121,3 +166,25 @@ def test_execute_notebooks_applies_parameters_and_fails_on_an_error_cell(site_bu
     assert executed.cells[2].outputs[0]["text"] == "42\n"
     with pytest.raises(RuntimeError, match="notebook bad.ipynb failed while building the docs"):
         site_build.execute_notebooks([bad], out, jobs=1, parameters={})
+
+
+def test_staged_notebook_says_under_each_kernel_only_panel_what_it_would_show(site_build, tmp_path):
+    panel = nbformat.v4.new_code_cell("selection_panel(...)", metadata={"hemlab": {"static_note": "It would redraw X."}})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1"),
+                                               panel, nbformat.v4.new_code_cell("y = 2")])
+    nbformat.write(notebook, tmp_path / "nb.ipynb")
+    site_build._stage_notebook(tmp_path / "nb.ipynb", tmp_path / "staged.ipynb")
+    cells = nbformat.read(tmp_path / "staged.ipynb", as_version=4).cells
+    sources = [cell.source for cell in cells]
+    index = sources.index("selection_panel(...)")
+    assert cells[index + 1].cell_type == "markdown" and "It would redraw X." in cells[index + 1].source
+    assert sum("controls above do not redraw" in source for source in sources) == 1
+    assert "Colab" in cells[1].source and sources[-1] == "y = 2"
+
+
+def test_exercise_solutions_are_collapsed_on_their_pages(built_site):
+    for path in sorted((PROJECT / "notebooks").glob("0[2-7]_*.ipynb")):
+        solutions = sum("solution" in cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells)
+        page = (built_site / "notebooks" / f"{path.stem}.html").read_text()
+        assert solutions >= 2 and page.count("tag_hide-cell tag_solution") == solutions, path.stem
+        assert page.count('<details class="admonition hide') >= solutions, path.stem
