@@ -27,7 +27,8 @@ def test_the_ink_takes_the_glyphs_shape_and_stands_out_by_the_contrast():
     background b and ink c: where the glyph is fully inked the pixel is c, and c is at least
     ``contrast`` lighter than b in every channel."""
     images, targets = make_colour_glyphs(50, variation=0.0, texture=0.0, noise=0.0, contrast=0.6, blur=0.0, seed=4).tensors
-    coverage, same_targets = make_glyphs(50, image_size=32, blur=0.0, noise=0.0, seed=split_seeds(4)[0]).tensors
+    coverage, same_targets = make_glyphs(50, image_size=32, blur=0.0, distractors=1.5, noise=0.0,
+                                         seed=split_seeds(4)[0]).tensors
     assert torch.equal(targets, same_targets)
     for image, alpha in zip(images, coverage[:, 0]):
         inked, bare = alpha > 0.99, alpha < 0.01
