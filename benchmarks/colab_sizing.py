@@ -39,7 +39,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from hemlab.data import long_tailed_counts
 from hemlab.models import create_model
-from hemlab.tasks import plan, task_settings
+from hemlab.tasks import RunSpec, plan, task_settings
 from hemlab.tasks.fit import num_classes_of
 
 PRESET = "colab"
@@ -98,7 +98,7 @@ def _step_seconds(model: torch.nn.Module, shape: tuple[int, ...], batch: int, tr
 def per_step_cpu(repeats: int) -> pd.DataFrame:
     """Median seconds per training step and evaluation batch, interleaved with the MLP baseline."""
     quick = task_settings("quick", "clean_corrupt")
-    cases = {name: entry for name, entry in _models().items()}
+    cases = dict(_models())
     cases["mlp (quick)"] = (create_model("mlp", 10, seed=0, image_size=16), (1, 16, 16), quick.train.batch_size)
     seconds: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeats + 1):
@@ -124,7 +124,7 @@ def work_per_run(task: str) -> dict[str, float]:
         n_train = options["n_images"]
         return {"trained": n_train * epochs, "evaluated": max(16, n_train // 4), "attack_passes": 0}
     n_train, n_test = options["n_train"], options["n_test"]
-    classes = num_classes_of(next(iter(plan(PRESET, [task], ["ce"], seeds=1))), settings)
+    classes = num_classes_of(RunSpec(task, settings.dataset, settings.model, "ce", (), 0, PRESET), settings)
     per_class_train, per_class_test = n_train / classes, n_test / classes
     trained, evaluated, attack = n_train * epochs, n_test * epochs + n_test, 0.0
     if task == "clean_corrupt":

@@ -32,7 +32,7 @@ def _images(count: int = 48, classes: int = 4, side: int = 8) -> TensorDataset:
     return TensorDataset(torch.rand(count, 3, side, side, generator=generator), torch.arange(count) % classes)
 
 
-def test_the_guard_flags_a_factory_without_a_device_in_hemlab_code(monkeypatch):
+def test_the_guard_flags_a_factory_without_a_device_in_hemlab_code():
     """The check itself can fail: a loss that makes its class indices on the CPU is caught."""
     from hemlab.losses import cross_entropy
 

@@ -48,19 +48,27 @@ def _gaussian_blobs(n_samples: int, shape: tuple[int, int, int], generator: torc
     return images.clamp_(0.0, 1.0)
 
 
-def _letters(n_samples: int, shape: tuple[int, int, int], seed: int, colour: bool) -> Tensor:
-    channels, height, width = shape
-    kind = "colour_letters" if colour else "letters"
+def _square_side(kind: str, shape: tuple[int, int, int]) -> int:
+    """The side of ``shape``'s square images, which the glyph renderer can draw (8..64)."""
+    _, height, width = shape
     if height != width or not IMAGE_SIZES[0] <= height <= IMAGE_SIZES[1]:
         raise ValueError(f"reference: {kind} need square images of side {IMAGE_SIZES[0]}..{IMAGE_SIZES[1]}, "
                          f"got {height}x{width}")
-    if colour:
-        if channels not in (1, 3):
-            raise ValueError(f"reference: colour_letters need 3-channel (or 1-channel) images, got {channels} channels")
-        images = make_colour_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
-        return images if channels == 3 else images.mean(dim=1, keepdim=True)
-    images = make_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=height, seed=seed).tensors[0]
-    return images.expand(n_samples, channels, height, width)
+    return height
+
+
+def _letters(n_samples: int, shape: tuple[int, int, int], seed: int) -> Tensor:
+    side = _square_side("letters", shape)
+    images = make_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=side, seed=seed).tensors[0]
+    return images.expand(n_samples, shape[0], side, side)
+
+
+def _colour_letters(n_samples: int, shape: tuple[int, int, int], seed: int) -> Tensor:
+    side = _square_side("colour_letters", shape)
+    if shape[0] not in (1, 3):
+        raise ValueError(f"reference: colour_letters need 3-channel (or 1-channel) images, got {shape[0]} channels")
+    images = make_colour_glyphs(n_samples, characters=GLYPH_LETTERS, image_size=side, seed=seed).tensors[0]
+    return images if shape[0] == 3 else images.mean(dim=1, keepdim=True)
 
 
 def make_far_ood(kind: str, reference: Dataset | Tensor, n_samples: int | None = None, *, seed: int = 0) -> TensorDataset:
@@ -85,8 +93,10 @@ def make_far_ood(kind: str, reference: Dataset | Tensor, n_samples: int | None =
         result = torch.rand((count, *shape), generator=generator)
     elif kind == "gaussian_blobs":
         result = _gaussian_blobs(count, shape, generator)
-    elif kind in ("letters", "colour_letters"):
-        result = _letters(count, shape, seed, colour=kind == "colour_letters")
+    elif kind == "letters":
+        result = _letters(count, shape, seed)
+    elif kind == "colour_letters":
+        result = _colour_letters(count, shape, seed)
     else:
         if count > len(images):
             raise ValueError(f"n_samples: permuted_pixels can permute at most {len(images)} reference images, got {count}")
