@@ -5,8 +5,10 @@ Quick mode (embedded data, small models, a few epochs, CPU-friendly) is on when
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
+import platform
 from pathlib import Path
 
 import torch
@@ -94,3 +96,29 @@ def configure_threads(threads: int | None = None) -> int:
         raise ValueError(f"threads: expected a positive integer or None, got {threads!r}")
     torch.set_num_threads(threads)
     return threads
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_model() -> str:
+    """The CPU's model name (Linux ``/proc/cpuinfo``; else ``platform.processor()``)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_identity(device: str | torch.device = "cpu") -> dict[str, str | int]:
+    """What produced a run, for its record: torch and Python versions, the CPU model and the
+    instruction set torch's CPU kernels use (``torch.backends.cpu.get_cpu_capability``: AVX2,
+    AVX512, ...), torch's CPU threads, and the device (with its name for CUDA). The same
+    seeds on two machines that differ here can give numbers that differ in the third decimal."""
+    device = torch.device(device)
+    name = str(device)
+    if device.type == "cuda" and torch.cuda.is_available():
+        name = f"{device} ({torch.cuda.get_device_name(device)})"
+    return {"torch": torch.__version__, "python": platform.python_version(), "cpu": cpu_model(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "threads": torch.get_num_threads(),
+            "device": name, "platform": platform.platform(terse=True)}

@@ -18,7 +18,7 @@ installed plug-ins (entry point group ``hemlab.losses``) are found on first look
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from torch import Tensor, nn
 
@@ -158,6 +158,12 @@ def accepted_arguments(name: str) -> list[str]:
     return loss_info(name).options
 
 
+def uses_class_counts(name: str, options: Mapping[str, Any] | None = None) -> bool:
+    """Whether loss ``name`` built with ``options`` takes the training ``class_counts``
+    (:meth:`LossInfo.takes_class_counts`): ``la`` always, ``hem`` with ``margins="frequency"``."""
+    return loss_info(name).takes_class_counts(options)
+
+
 def create_loss(name: str, **options: Any) -> nn.Module:
     """Build the ``nn.Module`` of loss ``name`` (``ce mm hem logitnorm la dice focal`` or a registered one).
 
@@ -179,6 +185,7 @@ __all__ = [
     "available_losses",
     "class_frequency_margins",
     "create_loss",
+    "uses_class_counts",
     "discover_entry_points",
     "load_plugins",
     "register_loss",

@@ -14,7 +14,7 @@ by torch's own indexing kernels (a device-side assert) instead of hemlab's messa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import Tensor, nn
@@ -48,6 +48,13 @@ class LossInfo(Record):
     module: str = ""
     version: str = ""
     outputs_note: str = ""
+
+    def takes_class_counts(self, options: Mapping[str, Any] | None = None) -> bool:
+        """Whether the loss built with ``options`` takes the training ``class_counts``: a
+        builder with a ``uses_class_counts(options)`` rule follows it (``hem`` with
+        ``margins="frequency"``); any other takes them when it accepts ``class_counts`` (``la``)."""
+        rule = getattr(self.builder, "uses_class_counts", None)
+        return bool(rule(dict(options or {}))) if callable(rule) else "class_counts" in self.options
 
 
 def check_inputs(logits: Tensor, target: Tensor, loss_name: str) -> None:

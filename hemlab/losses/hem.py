@@ -172,12 +172,52 @@ def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 200
     return torch.sqrt(scale / (counts.numel() * counts))
 
 
+MARGIN_RULES: tuple[str, ...] = ("fixed", "frequency")
+"""How :class:`HEMLoss` sets its margins: ``"fixed"`` (``margin`` for every class) or
+``"frequency"`` (:func:`class_frequency_margins` of the training class counts)."""
+FREQUENCY_SCALE = 2000.0
+"""``M`` of the class-frequency margins ``mu_c = sqrt(M / (C n_c))``."""
+
+
 class HEMLoss(LossModule):
-    """Module twin of :func:`hem_loss`; a per-class ``margin`` tensor is kept as a buffer."""
+    """Module twin of :func:`hem_loss`; a per-class ``margin`` tensor is kept as a buffer.
+
+    ``margins="frequency"`` (the class-informed "HEM+" of :func:`class_frequency_margins`)
+    sets the per-class margins from ``class_counts`` ``(C,)`` (training samples per class,
+    all > 0) and ``scale``, in place of ``margin``; ``"fixed"`` (default) uses ``margin``
+    and takes no counts. In hemlab's tasks the loss spec ``hem:margins=frequency`` gets the
+    counts of the training data, as the logit-adjusted loss does.
+    """
 
     loss_function = staticmethod(hem_loss)
     arguments = ("margin",)
 
-    def __init__(self, margin: float | Tensor = 1.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
+    def __init__(self, margin: float | Tensor = 1.0, *, margins: str = "fixed",
+                 class_counts: Tensor | list[int] | None = None, scale: float = FREQUENCY_SCALE,
+                 ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
+        if margins not in MARGIN_RULES:
+            raise ValueError(f"{NAME}: margins must be one of {', '.join(MARGIN_RULES)}, got {margins!r}")
+        if margins == "fixed" and class_counts is not None:
+            raise ValueError(f"{NAME}: class_counts are used only with margins='frequency'; got them with margins='fixed'")
+        if margins == "fixed" and scale != FREQUENCY_SCALE:
+            raise ValueError(f"{NAME}: scale is used only with margins='frequency'; got scale={scale!r} with 'fixed'")
+        if margins == "frequency":
+            if class_counts is None:
+                raise ValueError(f"{NAME}: margins='frequency' needs class_counts (training samples per class)")
+            if isinstance(margin, Tensor) or margin != 1.0:
+                raise ValueError(f"{NAME}: margins='frequency' sets the margins from the class counts; "
+                                 f"leave margin at its default, got margin={margin!r}")
+            class_counts = torch.as_tensor(class_counts, dtype=torch.float32)
+            margin = class_frequency_margins(class_counts, scale)
+        self.margins, self.scale = margins, scale
+        if class_counts is None:
+            self.class_counts = None
+        else:
+            self.register_buffer("class_counts", class_counts)
         margin_module_state(self, margin, NAME)
+
+    @staticmethod
+    def uses_class_counts(options: dict[str, Any]) -> bool:
+        """Whether a loss built with ``options`` takes the training ``class_counts``."""
+        return options.get("margins") == "frequency"

@@ -205,12 +205,12 @@ def probe_outputs(info: LossInfo) -> tuple[tuple[str, ...], str]:
 def probe_loss(info: LossInfo, output: str, options: dict[str, Any]) -> None:
     """Build loss ``info`` with ``options`` and evaluate it (value and gradient) on a tiny
     input of ``output`` (2 samples, or 2 images of 2x2 pixels, 3 classes); a loss that takes
-    ``class_counts`` gets ones. Raises what the loss raises (a bad option value)."""
+    ``class_counts`` with these options gets ones. Raises what the loss raises (a bad option value)."""
     generator = torch.Generator().manual_seed(0)
     shape = (2, 3) if output == "classification" else (2, 3, 2, 2)
     logits = torch.randn(*shape, generator=generator, requires_grad=True)
     target = torch.randint(0, 3, (shape[0], *shape[2:]), generator=generator)
-    if "class_counts" in info.options:
+    if info.takes_class_counts(options):
         options = {**options, "class_counts": torch.ones(3)}
     value = info.builder(**options)(logits, target)
     if not isinstance(value, Tensor) or value.ndim != 0 or not bool(torch.isfinite(value.detach())):

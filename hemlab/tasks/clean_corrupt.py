@@ -1,6 +1,7 @@
 """Clean and corrupted classification (paper claim 1: CE slightly better than HEM).
 
-Trains on the clean training set, then measures test accuracy and ECE on the clean test
+Trains on the clean training set (the split and the corrupted test sets are drawn once per
+seed and shared by its losses: :mod:`hemlab.tasks.draws`), then measures test accuracy and ECE on the clean test
 set and accuracy under each corruption at each severity (CIFAR-10-C style), with their mean
 as condition ``"corrupted"``. Per-item records: clean correctness, and for each test item the
 fraction of corruption conditions it survives (whose mean is the corrupted accuracy).
@@ -11,7 +12,8 @@ import numpy as np
 
 from hemlab.data import corrupt_dataset
 from hemlab.metrics import accuracy
-from hemlab.tasks.fit import RunContext, fit_on_dataset
+from hemlab.tasks.draws import shared_draw
+from hemlab.tasks.fit import RunContext, data_key, fit_on_dataset
 from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, format_condition
@@ -27,7 +29,8 @@ def run_clean_corrupt(spec: RunSpec, context: RunContext) -> RunResult:
     corrupted_accuracies, survived = [], []
     for corruption in settings.corruptions:
         for severity in settings.severities:
-            corrupted = corrupt_dataset(test_set, corruption, severity, seed=spec.seed)
+            corrupted = shared_draw(("corrupted", data_key(spec, settings), corruption, severity, spec.seed),
+                                    lambda: corrupt_dataset(test_set, corruption, severity, seed=spec.seed))
             logits, targets = predict(fitted.model, corrupted)
             value = accuracy(logits, targets)
             rows.add(format_condition(corruption=corruption, severity=severity), accuracy=value)

@@ -17,11 +17,13 @@ backward transfer of the final row). Artifacts: ``accuracy_matrix`` (replay) and
 ``accuracy_matrix_finetune``, and per-item records of the final model's correctness with
 each item's task (for average accuracy).
 
-The logit-adjusted loss needs class counts within a stage; ``la_prior`` chooses them:
+The class-informed losses (logit-adjusted, and HEM with ``margins=frequency``) need class
+counts within a stage; ``la_prior`` chooses them, for both:
 ``"stage"`` (default) the counts of the stage's own training data (replayed samples
 included), ``"seen"`` the full training counts of every class seen so far. Classes absent
 from the counts get count 1 (add-one smoothing, since ``log 0`` is undefined): their prior
-is tiny, so LA pushes their logits down while the stage trains, much like masking them.
+is tiny, so LA pushes their logits down while the stage trains, much like masking them; HEM
+gives such a class a large margin, which no sample of the stage uses (none has that class).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import torch
 from torch.utils.data import ConcatDataset, Dataset, Subset
 
 from hemlab.data import class_counts, dataset_targets, split_classes, subset_classes
+from hemlab.losses import uses_class_counts
 from hemlab.metrics import accuracy, continual_metrics
 from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import correct_items, item_artifacts
@@ -78,7 +81,7 @@ def _train_protocol(spec: RunSpec, context: RunContext, protocol: str, train_set
             stage_train = ConcatDataset([stage_train, replay_buffer(train_set, earlier, settings.replay_per_class,
                                                                     spec.seed)])
         counts = None
-        if spec.loss == "la":
+        if uses_class_counts(spec.loss, spec.loss_options):
             counts = stage_prior_counts(settings.la_prior, stage_train, train_set, earlier + list(classes),
                                         num_classes)
         fits.append(fit(spec, context, model, stage_train, task_tests[stage], num_classes=num_classes,

@@ -13,6 +13,7 @@ classes unless you set them (:func:`dataset_settings`).
 from __future__ import annotations
 
 import functools
+import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -26,8 +27,10 @@ from torch.utils.data import Dataset
 
 from hemlab.data import (FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset,
                          random_crop_flip)
-from hemlab.losses import accepted_arguments, create_loss
+from hemlab.losses import create_loss, uses_class_counts
 from hemlab.models import create_model, model_info
+from hemlab.tasks.draws import shared_draw
+from hemlab.tasks.phases import timed
 from hemlab.tasks.spec import RunSpec, TaskSettings, task_settings
 from hemlab.train import train
 
@@ -101,10 +104,19 @@ def dataset_options(spec: RunSpec, settings: TaskSettings) -> dict:
     return options
 
 
+def data_key(spec: RunSpec, settings: TaskSettings) -> tuple:
+    """What ``spec``'s train/test split depends on: the dataset's record (a re-registered
+    dataset is another), its options as loaded and :func:`split_seed`; equal for every
+    loss of a seed, the key of the draws shared between them (:mod:`hemlab.tasks.draws`)."""
+    options = json.dumps(dataset_options(spec, settings), sort_keys=True, default=repr)
+    return spec.dataset, dataset_info(spec.dataset), options, split_seed(spec)
+
+
 def load_data(spec: RunSpec, settings: TaskSettings) -> tuple[Dataset, Dataset]:
     """``(train, test)`` of ``spec.dataset``, split by :func:`split_seed`, with
-    :func:`dataset_options`."""
-    return load_dataset(spec.dataset, seed=split_seed(spec), **dataset_options(spec, settings))
+    :func:`dataset_options`; drawn once per process for every loss of a seed (read-only)."""
+    return shared_draw(("split", data_key(spec, settings)), lambda: load_dataset(
+        spec.dataset, seed=split_seed(spec), **dataset_options(spec, settings)))
 
 
 def num_classes_of(spec: RunSpec, settings: TaskSettings) -> int:
@@ -135,13 +147,13 @@ def augmentation(spec: RunSpec, settings: TaskSettings) -> Callable[[Tensor, Ten
 def build_loss(spec: RunSpec, targets: torch.Tensor, num_classes: int,
                counts: torch.Tensor | None = None) -> nn.Module:
     """The loss of ``spec`` with the dataset's ignore label; a loss that takes ``class_counts``
-    (``la``, or a registered one) gets ``counts`` or else the class counts of ``targets``
-    (add-one smoothed when a class is absent)."""
+    with its options (``la``, ``hem:margins=frequency``, or a registered one) gets ``counts``
+    or else the class counts of ``targets`` (add-one smoothed when a class is absent)."""
     options = dict(spec.loss_options)
     ignore_index = dataset_info(spec.dataset).ignore_index
     if ignore_index is not None:
         options["ignore_index"] = ignore_index
-    if "class_counts" in accepted_arguments(spec.loss):
+    if uses_class_counts(spec.loss, spec.loss_options):
         if counts is None:
             valid = targets[(targets >= 0) & (targets < num_classes)]
             counts = class_counts(valid, num_classes)
@@ -157,7 +169,7 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
 
     ``stage`` names the training stage within the run (continual tasks, imbalance ratios);
     it keys the checkpoint file and labels the progress bar. ``prior_counts`` replaces the
-    training counts that the logit-adjusted loss is given (see :func:`build_loss`).
+    training counts that a class-informed loss is given (see :func:`build_loss`).
     """
     settings = context.settings
     loss = build_loss(spec, dataset_targets(train_set), num_classes, prior_counts)
@@ -165,9 +177,10 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
     if settings.checkpoints and context.checkpoint_dir is not None:
         checkpoint = Path(context.checkpoint_dir) / f"{spec.run_id}-{stage}.pt"
     started = time.perf_counter()
-    history = train(model, loss, train_set, settings.train, seed=spec.seed, eval_data=eval_set,
-                    device=context.device, augment=augmentation(spec, settings),
-                    checkpoint=checkpoint, progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}")
+    with timed("train"):
+        history = train(model, loss, train_set, settings.train, seed=spec.seed, eval_data=eval_set,
+                        device=context.device, augment=augmentation(spec, settings), checkpoint=checkpoint,
+                        progress=progress, desc=f"{spec.loss_label} seed {spec.seed} {stage}")
     seconds = time.perf_counter() - started
     reached = history.index[history["eval_accuracy"] >= settings.target_accuracy]
     epochs_to_target = float(history.loc[reached[0], "epoch"]) if len(reached) else math.nan

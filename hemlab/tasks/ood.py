@@ -6,16 +6,18 @@ and the rest relabelled ``0..K-1``). At test time each sample gets a confidence 
 test samples are told apart from each unknown set: ``near`` (the held-out classes of the
 same dataset) and the far sets (generated noise, blobs, permuted pixels, or another
 dataset's test split, e.g. ``svhn`` in the paper preset). Per-item records: each score of
-every known and unknown test item, per unknown set (AUROC is recomputed from them).
+every known and unknown test item, per unknown set (AUROC is recomputed from them). The
+split and the far sets are drawn once per seed and shared by its losses (:mod:`hemlab.tasks.draws`).
 """
 from __future__ import annotations
 
 import numpy as np
 from torch.utils.data import Dataset
 
-from hemlab.data import FAR_OOD_KINDS, hold_out_classes, load_dataset, make_far_ood
+from hemlab.data import FAR_OOD_KINDS, dataset_info, hold_out_classes, load_dataset, make_far_ood
 from hemlab.metrics import ood_metrics, ood_scores
-from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, fit, load_data, num_classes_of
+from hemlab.tasks.draws import shared_draw
+from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, data_key, fit, load_data, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import RunResult, Rows, capped, format_condition
@@ -25,12 +27,15 @@ from hemlab.train import predict
 
 def _unknown_sets(spec: RunSpec, context: RunContext, known_test: Dataset, near: Dataset) -> dict[str, Dataset]:
     """``near`` plus each far set: a generated kind, or the test split of a named dataset."""
-    sets = {"near": near}
-    for name in context.settings.far_ood:
+    settings, sets = context.settings, {"near": near}
+    count = min(len(known_test), 2000)
+    for name in settings.far_ood:
         if name in FAR_OOD_KINDS:
-            sets[name] = make_far_ood(name, known_test, n_samples=min(len(known_test), 2000), seed=spec.seed)
+            key = ("far_ood", data_key(spec, settings), settings.held_out_classes, name, count, spec.seed)
+            sets[name] = shared_draw(key, lambda: make_far_ood(name, known_test, n_samples=count, seed=spec.seed))
         else:
-            sets[name] = load_dataset(name, seed=DATA_SPLIT_SEED)[1]
+            key = ("far_ood_dataset", name, dataset_info(name), DATA_SPLIT_SEED)
+            sets[name] = shared_draw(key, lambda: load_dataset(name, seed=DATA_SPLIT_SEED)[1])
     return sets
 
 

@@ -85,12 +85,16 @@ def condition_columns(table: pd.DataFrame) -> pd.DataFrame:
 class RunResult:
     """A finished run: ``rows`` (records with the keys of :data:`ROW_COLUMNS` except the
     spec's own, which the store adds), ``artifacts`` (name -> numpy array, for plots) and
-    the per-epoch training ``history`` (records), and the run's wall time ``seconds``."""
+    the per-epoch training ``history`` (records), the run's wall time ``seconds`` with its
+    ``phase_seconds`` (``draw``, ``train``, ``evaluate``: :mod:`hemlab.tasks.phases`), and the
+    ``machine`` that produced it (``hemlab.runtime.machine_identity``)."""
 
     rows: list[dict[str, Any]]
     artifacts: dict[str, np.ndarray] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    machine: dict[str, Any] = field(default_factory=dict)
 
 
 class Rows:

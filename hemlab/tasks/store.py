@@ -23,6 +23,10 @@ Layout: ``<root>/<preset>/<task>/<run_id>.json`` and ``<run_id>.npz``. What it g
 - **A folder that cannot be written fails with one message**: :class:`StoreWriteError`
   names the folder and the OS error; the runs already stored stay intact.
 
+Each record also says what produced it (``machine``: torch, CPU model and instruction set,
+threads, device; ``hemlab.runtime.machine_identity``) and where the run's time went
+(``phase_seconds``: draw, train, evaluate).
+
 Cost: deciding :meth:`~ResultStore.has` reads and hashes both files (about a millisecond a
 run of the quick preset); :meth:`~ResultStore.table` reads only the records. Per-epoch
 checkpoints of long runs live in ``<root>/<preset>/<task>/checkpoints/`` and are removed
@@ -262,6 +266,7 @@ class ResultStore:
         data = buffer.getvalue()
         record = {
             "run_id": spec.run_id, "spec": spec.to_dict(), "loss_label": spec.loss_label, "seconds": result.seconds,
+            "phase_seconds": result.phase_seconds, "machine": result.machine,
             "hemlab_version": __version__, "settings_id": spec.settings_id,
             "rows": [{**row, "value": _finite_or_none(row["value"])} for row in result.rows],
             "history": [{key: _finite_or_none(value) for key, value in row.items()} for row in result.history],

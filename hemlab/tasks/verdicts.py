@@ -10,7 +10,8 @@ For each claim (:mod:`hemlab.tasks.claims`) whose task is in the table:
    (statsmodels ``multipletests``), and decide at 0.025 per side on the adjusted values;
 3. never decide from a degenerate estimate: fewer than :data:`MIN_SEEDS` paired seeds, zero
    spread, a missing comparator, or a fixed test set without per-item results give
-   ``inconclusive``, and the ``why`` column says which.
+   ``inconclusive``, and the ``why`` column says which; a decision near the threshold
+   (adjusted p within :data:`NEAR_FACTOR` of 0.025) says so there too.
 
 Intervals are in the metric's own units (subject minus comparator): the raw 95% interval
 and the simultaneous (Bonferroni) interval over the family, ``diff_ci_low_adj`` /
@@ -38,6 +39,10 @@ from hemlab.tasks.spec import read_loss_label
 
 MIN_SEEDS = 5
 """Fewer paired seeds than this decide nothing."""
+NEAR_FACTOR = 2.0
+"""A decision whose Holm-adjusted p-value lies within this factor of ``ALPHA`` (above or
+below) says in ``why`` that it is near the threshold: the same seeds on another machine
+differ in the third decimal, which can move such a p-value across it."""
 VERDICTS = ("supported", "contradicted", "inconclusive")
 ItemLoader = Callable[[str, str], Mapping[tuple[str, str], ItemRecord]]
 """``loader(task, run_id) -> {(condition, metric): item record}`` of one stored run."""
@@ -188,15 +193,25 @@ def _decide(p_support: float, p_contradict: float) -> str:
     return "inconclusive"
 
 
+def _near_threshold(p_value: float) -> str:
+    """A note for an adjusted p-value within :data:`NEAR_FACTOR` of ``ALPHA`` on either side."""
+    if ALPHA / NEAR_FACTOR < p_value < ALPHA * NEAR_FACTOR:
+        return (f"; near the threshold (adjusted p within a factor of {NEAR_FACTOR:g} of {ALPHA}): "
+                "another machine or more seeds may decide it otherwise")
+    return ""
+
+
 def _why(comparison: _Comparison, verdict: str, raw: tuple[float, float], adjusted: tuple[float, float]) -> str:
     if comparison.blocker:
         return comparison.blocker
     if verdict != "inconclusive":
         index = 0 if verdict == "supported" else 1
-        return f"{verdict}: Holm-adjusted p = {adjusted[index]:.2g} < {ALPHA} (raw {raw[index]:.2g})"
+        return (f"{verdict}: Holm-adjusted p = {adjusted[index]:.2g} < {ALPHA} (raw {raw[index]:.2g})"
+                + _near_threshold(adjusted[index]))
+    closest = min(adjusted)
     if min(raw) < ALPHA:
-        return f"decided before but not after Holm's adjustment (raw p = {min(raw):.2g})"
-    return "the interval reaches into both regions (neither supported nor contradicted)"
+        return f"decided before but not after Holm's adjustment (raw p = {min(raw):.2g})" + _near_threshold(closest)
+    return "the interval reaches into both regions (neither supported nor contradicted)" + _near_threshold(closest)
 
 
 def _margin_labels(table: pd.DataFrame, task: str) -> dict[float, str]:
@@ -312,4 +327,4 @@ def timing_record(timing: Mapping[str, float]) -> dict:
     }
 
 
-__all__ = ["ItemLoader", "MIN_SEEDS", "VERDICTS", "VERDICT_COLUMNS", "timing_record", "verdicts"]
+__all__ = ["ItemLoader", "MIN_SEEDS", "NEAR_FACTOR", "VERDICTS", "VERDICT_COLUMNS", "timing_record", "verdicts"]

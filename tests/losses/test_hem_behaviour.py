@@ -73,3 +73,42 @@ def test_class_frequency_margins():
         losses.class_frequency_margins([10, 0])
     with pytest.raises(ValueError, match="non-empty 1-D"):
         losses.class_frequency_margins([])
+
+
+def _slow_hem(logits, target, margins):
+    """HEM written out sample by sample, each sample with the margin of its true class."""
+    per_sample, in_error = [], 0
+    for row, label in zip(logits.tolist(), target.tolist()):
+        mu = float(margins[label])
+        errors = [0.0 if j == label else max(0.0, z - row[label] + mu) for j, z in enumerate(row)]
+        threshold = sum(errors) / len(errors)
+        kept = [e for e in errors if e >= threshold and e > 0]
+        value = sum(kept) / (1e-6 + len(kept))
+        per_sample.append(value)
+        in_error += value > 0
+    return sum(per_sample) / (1e-6 + in_error)
+
+
+def test_frequency_margins_option_matches_the_rule_sample_by_sample():
+    counts = torch.tensor([500.0, 50.0, 5.0])
+    generator = torch.Generator().manual_seed(3)
+    logits, target = torch.randn(12, 3, generator=generator, dtype=torch.float64), torch.arange(12) % 3
+    loss = losses.create_loss("hem", margins="frequency", class_counts=counts)
+    expected = [(2000 / (3 * n)) ** 0.5 for n in counts.tolist()]
+    torch.testing.assert_close(loss.margin, torch.tensor(expected), rtol=1e-6, atol=0)
+    assert loss(logits, target).item() == pytest.approx(_slow_hem(logits, target, expected), rel=1e-5)
+    assert losses.uses_class_counts("hem", {"margins": "frequency"}) and not losses.uses_class_counts("hem", {})
+    assert losses.uses_class_counts("la", {})
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"margins": "frequency"}, "margins='frequency' needs class_counts"),
+    ({"margins": "frequency", "class_counts": [5, 5], "margin": 0.5}, "leave margin at its default"),
+    ({"class_counts": [5, 5]}, "class_counts are used only with margins='frequency'"),
+    ({"scale": 10.0}, "scale is used only with margins='frequency'"),
+    ({"margins": "per_class"}, "margins must be one of fixed, frequency"),
+    ({"margins": "frequency", "class_counts": [5, 0]}, "class_counts must be > 0"),
+])
+def test_frequency_margins_option_refuses_bad_combinations(options, message):
+    with pytest.raises(ValueError, match=message):
+        losses.create_loss("hem", **options)

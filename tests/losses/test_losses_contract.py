@@ -36,7 +36,8 @@ def test_registry_names_and_records():
 
 
 def test_defaults_come_from_the_module_signature():
-    assert losses.loss_defaults("hem") == {"margin": 1.0, "ignore_index": -100, "reduction": "mean"}
+    assert losses.loss_defaults("hem") == {"margin": 1.0, "margins": "fixed", "class_counts": None, "scale": 2000.0,
+                                           "ignore_index": -100, "reduction": "mean"}
     assert losses.loss_defaults("mm") == {"margin": 1.0, "p": 1, "ignore_index": -100, "reduction": "mean"}
     assert losses.loss_defaults("dice") == {"smooth": 1.0, "ignore_index": -100}
     assert losses.loss_info("la").required == ["class_counts"]
@@ -77,7 +78,8 @@ def test_mm_is_credited_to_weston_and_watkins():
 def test_create_loss_errors_list_what_is_allowed():
     with pytest.raises(ValueError, match=r"^loss: expected one of \['ce', 'mm', 'hem', .*\], got 'xent'$"):
         losses.create_loss("xent")
-    with pytest.raises(ValueError, match=r"^loss 'hem': expected options from \['margin', 'ignore_index', 'reduction'\], "
+    with pytest.raises(ValueError, match=r"^loss 'hem': expected options from \['margin', 'margins', 'class_counts', 'scale', 'ignore_index', "
+                                             r"'reduction'\], "
                                          r"got unknown \['tau'\]$"):
         losses.create_loss("hem", tau=1.0)
     with pytest.raises(ValueError, match=r"^loss 'la': expected a value for \['class_counts'\] \(required\)"):

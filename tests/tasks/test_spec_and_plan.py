@@ -22,7 +22,7 @@ def test_loss_specs_parse_options_and_drop_defaults():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("xent", "loss: expected one of"), ("hem:gamma=2", r"hem expected options from \['margin'\], got unknown \['gamma'\]"), ("hem:margin", "NAME:option=value"),
+    ("xent", "loss: expected one of"), ("hem:gamma=2", r"hem expected options from \['margin', 'margins', 'scale'\], got unknown \['gamma'\]"), ("hem:margin", "NAME:option=value"),
     ("la:class_counts=3", "la expected options from"), ("hem:ignore_index=3", "hem expected options from"),
 ])
 def test_bad_loss_specs_name_what_is_allowed(text, message):
