@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hemlab-installed
 RESULTS ?= $(CURDIR)/results
 
-.PHONY: setup browser demo docs screenshots test test-fast lab bench clean
+.PHONY: setup browser demo docs readme screenshots test test-fast lab bench clean
 
 $(STAMP): requirements-lock.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ DOCS_JOBS ?= 2
 docs: setup
 	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet
 	HEMLAB_RESULTS=$(RESULTS) OMP_NUM_THREADS=1 $(PY) docs/site/build.py --jobs $(DOCS_JOBS) $(DOCS_FLAGS)
+
+# The README's result tables (between its <!-- generated: NAME --> markers), written by
+# docs/readme_tables.py from the quick sweep in $(RESULTS) (runs already there are reused).
+readme: setup
+	HEMLAB_RESULTS=$(RESULTS) $(PY) -m hemlab paper --preset quick --quiet
+	HEMLAB_RESULTS=$(RESULTS) $(PY) docs/readme_tables.py
 
 # The README's screenshots (docs/screenshot_*.png), renewed by the browser tests that take them.
 # Only this target writes them; in `make test` the same tests write to a temporary folder.

@@ -60,6 +60,9 @@ def _tensors_of(value: Any) -> Iterator[torch.Tensor]:
     elif isinstance(value, (tuple, list)):
         for item in value:
             yield from _tensors_of(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_of(item)
     elif isinstance(value, TensorDataset):
         yield from value.tensors
     elif isinstance(value, Subset):
@@ -67,8 +70,10 @@ def _tensors_of(value: Any) -> Iterator[torch.Tensor]:
     elif isinstance(value, ConcatDataset):
         for item in value.datasets:
             yield from _tensors_of(item)
-    elif isinstance(value, Dataset):
-        yield from (item for item in vars(value).values() if isinstance(item, torch.Tensor))
+    elif isinstance(value, Dataset) or hasattr(value, "__dataclass_fields__"):
+        for item in vars(value).values():
+            if isinstance(item, (torch.Tensor, dict)):
+                yield from _tensors_of(item)
 
 
 def size_in_bytes(value: Any) -> int:

@@ -38,7 +38,7 @@ import traceback
 from contextlib import closing, contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 import torch
@@ -48,8 +48,9 @@ from hemlab.data import dataset_info
 from hemlab.losses import loss_info
 from hemlab.models import model_info
 from hemlab.plugins import PluginSource, load_plugins, plugin_sources
+from hemlab.tasks.fit import training_identity
 from hemlab.tasks.names import EXECUTOR_NAMES
-from hemlab.tasks.registry import run
+from hemlab.tasks.registry import TASKS, run
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.spec import RunSpec
 from hemlab.tasks.store import ResultStore
@@ -64,12 +65,18 @@ STOP_GRACE_SECONDS = 5.0
 @dataclass(frozen=True)
 class Job:
     """One run to execute: its ``spec``, the ``device`` name, the ``checkpoint_dir`` and the
-    ``plugins`` (module name, folder) to import before the run (see ``hemlab.plugins``)."""
+    ``plugins`` (module name, folder) to import before the run (see ``hemlab.plugins``).
+
+    ``together``: jobs run in the same worker right after this one, because they train
+    exactly the model this one trains (:func:`hemlab.tasks.fit.training_identity`: the
+    clean_corrupt and adversarial runs of a seed and loss) and reuse it; :func:`run_job`
+    then returns one outcome per job, this one first (:class:`JobOutcomes`)."""
 
     spec: RunSpec
     device: str = "cpu"
     checkpoint_dir: str | None = None
     plugins: tuple[PluginSource, ...] = ()
+    together: tuple["Job", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,21 +89,65 @@ class RunFailure:
 
 
 Outcome = Union[RunResult, RunFailure]
-Executor = Callable[..., Iterator[tuple[Job, Outcome]]]
 
 
-def run_job(job: Job) -> Outcome:
-    """Import ``job``'s plug-ins, then run it on ``THREADS_PER_RUN`` threads; an exception
-    becomes a :class:`RunFailure`."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(THREADS_PER_RUN)
+@dataclass(frozen=True)
+class JobOutcomes:
+    """The outcomes of a job and of the jobs run ``together`` with it, in that order."""
+
+    outcomes: tuple[Outcome, ...]
+
+
+Executor = Callable[..., Iterator[tuple[Job, Union[Outcome, JobOutcomes]]]]
+
+
+def _run_one(job: Job) -> Outcome:
     try:
         load_plugins(job.plugins)
         return run(job.spec, job.device, checkpoint_dir=job.checkpoint_dir)
     except Exception as error:  # noqa: BLE001 - reported with its traceback, the sweep goes on
         return RunFailure(job.spec, f"{type(error).__name__}: {error}", traceback.format_exc())
+
+
+def run_job(job: Job) -> Outcome | JobOutcomes:
+    """Import ``job``'s plug-ins, then run it on ``THREADS_PER_RUN`` threads; an exception
+    becomes a :class:`RunFailure`. A job with ``together`` jobs runs them after it and
+    returns :class:`JobOutcomes`; each of them fails or succeeds on its own."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS_PER_RUN)
+    try:
+        first = _run_one(job)
+        return JobOutcomes((first, *(_run_one(other) for other in job.together))) if job.together else first
     finally:
         torch.set_num_threads(threads)
+
+
+def _each_outcome(job: Job, outcome: Outcome | JobOutcomes) -> list[tuple[Job, Outcome]]:
+    """``(job, outcome)`` for ``job`` and each job run together with it; a failure of the
+    whole job (its worker died) fails every one of them."""
+    members = [job, *job.together]
+    if isinstance(outcome, JobOutcomes):
+        return list(zip(members, outcome.outcomes))
+    if isinstance(outcome, RunFailure):
+        return [(member, RunFailure(member.spec, outcome.error, outcome.traceback)) for member in members]
+    return [(job, outcome)]
+
+
+def group_jobs(jobs: Sequence[Job]) -> list[Job]:
+    """``jobs`` with those that train the same model (tasks that train on the whole dataset,
+    ``TaskInfo.whole_dataset``, with equal :func:`~hemlab.tasks.fit.training_identity`)
+    folded into the first of them as its ``together`` jobs, at the first one's place."""
+    first_of: dict[tuple, int] = {}
+    grouped: list[list[Job]] = []
+    for job in jobs:
+        identity = training_identity(job.spec) if TASKS[job.spec.task].whole_dataset else None
+        if identity is not None and identity in first_of:
+            grouped[first_of[identity]].append(job)
+            continue
+        if identity is not None:
+            first_of[identity] = len(grouped)
+        grouped.append([job])
+    return [replace(members[0], together=tuple(members[1:])) for members in grouped]
 
 
 def local_executor(jobs: Sequence[Job], *, workers: int = 1,
@@ -265,8 +316,10 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     """Run every spec the store lacks with ``executor`` and store each result as it arrives.
 
     ``workers`` (0: the executor's default) and ``executor_options`` go to the executor.
-    Failed runs are reported (spec and traceback in the report, one line on the bar) and
-    the rest go on; nothing of a failed run is stored, so the next call retries it.
+    Runs that train the same model (the clean_corrupt and adversarial runs of a seed and
+    loss) go to one worker as one job (:func:`group_jobs`), which trains it once; their
+    rows are those of separate runs. Failed runs are reported (spec and traceback in the
+    report, one line on the bar) and the rest go on; nothing of a failed run is stored, so the next call retries it.
     ``ValueError`` before any run when a loss, dataset or model is defined where the
     executor's workers cannot import it (``__main__``, with any executor but ``local``).
 
@@ -292,8 +345,10 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
         for preset in dict.fromkeys(spec.preset for spec in pending):
             store.check_writable(preset)
         jobs = [Job(spec, device, str(store.checkpoint_dir(spec)), plugins) for spec in pending]
+        if executor_options.get("run_function", run_job) is run_job:
+            jobs = group_jobs(jobs)
         with closing(get_executor(executor)(jobs, workers=workers, **executor_options)) as outcomes:
-            for job, outcome in outcomes:
+            for job, outcome in (pair for pairs in outcomes for pair in _each_outcome(*pairs)):
                 spec = job.spec
                 if isinstance(outcome, RunFailure):
                     report.failed.append(outcome)

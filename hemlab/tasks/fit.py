@@ -12,6 +12,7 @@ classes unless you set them (:func:`dataset_settings`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -187,10 +188,47 @@ def fit(spec: RunSpec, context: RunContext, model: nn.Module, train_set: Dataset
     return Fit(model=model, history=history, seconds=seconds, epochs_to_target=epochs_to_target)
 
 
+def training_identity(spec: RunSpec, settings: TaskSettings | None = None) -> tuple:
+    """Everything that decides the model :func:`fit_on_dataset` trains for ``spec``: the data
+    (:func:`data_key`), the model's record and options, the training settings, augmentation,
+    target accuracy, the loss with its options and the seed. Two specs of different tasks
+    with equal identities (the clean_corrupt and adversarial runs of a seed and loss) train
+    bit-identical models; the second reuses the first's."""
+    settings = settings or spec.settings
+    train = json.dumps(dataclasses.asdict(settings.train), sort_keys=True, default=repr)
+    return (data_key(spec, settings), spec.model, model_info(spec.model), settings.model_options, train,
+            settings.augment, settings.target_accuracy, spec.loss, spec.loss_options, spec.seed)
+
+
+@dataclass(frozen=True)
+class _Trained:
+    """A fit as the shared cache keeps it: a copy of the weights and the fit's record."""
+
+    state: dict[str, torch.Tensor]
+    history: pd.DataFrame
+    seconds: float
+    epochs_to_target: float
+
+
+def _keep(fitted: Fit) -> _Trained:
+    state = {key: value.detach().clone() for key, value in fitted.model.state_dict().items()}
+    return _Trained(state, fitted.history, fitted.seconds, fitted.epochs_to_target)
+
+
 def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Dataset]:
     """Train a fresh model on all classes of ``spec.dataset`` (evaluating on its test split
-    after each epoch); return the fit with the ``(train, test)`` datasets."""
-    train_set, test_set = load_data(spec, context.settings)
-    num_classes = num_classes_of(spec, context.settings)
-    model = build_model(spec, context.settings, num_classes)
-    return fit(spec, context, model, train_set, test_set, num_classes=num_classes), train_set, test_set
+    after each epoch); return the fit with the ``(train, test)`` datasets.
+
+    A model this process has already trained with the same :func:`training_identity` on the
+    same device is not trained again: its weights are loaded into the fresh model, and the
+    fit's history, ``seconds`` (so the run's ``train_seconds``) and ``epochs_to_target`` are
+    those of that training (``hemlab.tasks.execute`` runs such specs in one worker)."""
+    settings = context.settings
+    train_set, test_set = load_data(spec, settings)
+    num_classes = num_classes_of(spec, settings)
+    model = build_model(spec, settings, num_classes)
+    trained = shared_draw(("trained", training_identity(spec, settings), str(context.device)), lambda: _keep(
+        fit(spec, context, model, train_set, test_set, num_classes=num_classes)))
+    model.load_state_dict(trained.state)
+    model.to(context.device)
+    return Fit(model, trained.history, trained.seconds, trained.epochs_to_target), train_set, test_set

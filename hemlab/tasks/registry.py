@@ -34,7 +34,10 @@ class TaskInfo:
     """A task: its ``name``, the paper ``claim`` it tests, the ``output`` its models produce
     (``"classification"`` or ``"segmentation"``) and its ``runner(spec, context)``.
     ``with_hem``: loss specs a sweep that runs HEM also runs on this task (the class-frequency
-    HEM where training classes are imbalanced); not part of any run's identity."""
+    HEM where training classes are imbalanced); not part of any run's identity.
+    ``whole_dataset``: the runner trains one model on the whole dataset
+    (:func:`~hemlab.tasks.fit.fit_on_dataset`), so runs of such tasks with equal
+    training identities train the same model and share it."""
 
     name: str
     description: str
@@ -42,21 +45,22 @@ class TaskInfo:
     output: str
     runner: Callable[[RunSpec, RunContext], RunResult]
     with_hem: tuple[str, ...] = ()
+    whole_dataset: bool = False
 
 
 TASKS: dict[str, TaskInfo] = {info.name: info for info in (
     TaskInfo("clean_corrupt", "clean and corrupted test accuracy", "CE slightly better than HEM",
-             TASK_OUTPUTS["clean_corrupt"], run_clean_corrupt),
+             TASK_OUTPUTS["clean_corrupt"], run_clean_corrupt, whole_dataset=True),
     TaskInfo("ood", "unknown-class rejection (held-out classes and far-OOD sets)",
              "HEM about equal to LogitNorm, both better than CE", TASK_OUTPUTS["ood"], run_ood),
     TaskInfo("adversarial", "robust accuracy under FGSM and PGD (CE, margin, DLR) attacks",
-             "HEM more robust than CE", TASK_OUTPUTS["adversarial"], run_adversarial),
+             "HEM more robust than CE", TASK_OUTPUTS["adversarial"], run_adversarial, whole_dataset=True),
     TaskInfo("imbalanced", "long-tailed training, balanced test set", "logit-adjusted best; HEM better than CE",
              TASK_OUTPUTS["imbalanced"], run_imbalanced, with_hem=(CLASS_FREQUENCY_HEM,)),
     TaskInfo("continual", "class-incremental learning without task ids", "HEM best; LogitNorm much poorer",
              TASK_OUTPUTS["continual"], run_continual, with_hem=(CLASS_FREQUENCY_HEM,)),
     TaskInfo("segmentation", "semantic segmentation", "HEM best by a substantial margin; Dice worst",
-             TASK_OUTPUTS["segmentation"], run_segmentation),
+             TASK_OUTPUTS["segmentation"], run_segmentation, whole_dataset=True),
 )}
 
 
