@@ -2,10 +2,12 @@
 
     results = sweep("quick", ["adversarial"], seeds=3)       # runs missing runs, then reads
     print(results.describe())                                # what was read back, what trained
+    results.verdicts()                                       # the claims on these tasks, judged
     results.table, results.summary                           # tidy rows of exactly these runs, per-cell means
     results.losses("adversarial")                            # ["ce", "mm", "hem", ...], hemlab's order
     results.hem_margins("adversarial")                       # {0.25: "hem:margin=0.25", ..., 1.0: "hem", ...}
     results.logits("adversarial", seed=0)                    # {loss_label: (logits, targets)}
+    results.settings("adversarial"), results.data("adversarial", seed=0)   # as the runs used them
     results.artifacts("adversarial", seed=0)                 # {loss_label: {name: array}}
 """
 from __future__ import annotations
@@ -18,14 +20,16 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from torch.utils.data import Dataset
 
 from hemlab.runtime import resolve_device, results_root
 from hemlab.tasks.execute import ExecutionReport, execute
+from hemlab.tasks.fit import dataset_settings, load_data
 from hemlab.tasks.notebook import hem_margins
 from hemlab.tasks.overrides import Override
 from hemlab.tasks.plan import check_datasets, plan
 from hemlab.tasks.spec import DEFAULT_SEEDS, RunSpec, TaskSettings
-from hemlab.tasks.stats import label_order, summarize
+from hemlab.tasks.stats import label_order, summarize, verdicts
 from hemlab.tasks.store import ResultStore
 
 
@@ -48,6 +52,13 @@ class Sweep:
         """:func:`hemlab.tasks.summarize` of :attr:`table`: mean and 95% interval per cell."""
         return summarize(self.table)
 
+    def verdicts(self, table: pd.DataFrame | None = None) -> pd.DataFrame:
+        """:func:`hemlab.tasks.verdicts` of the claims on the sweep's tasks, from ``table``
+        (default :attr:`table`; a part of it, e.g. fewer seeds, judges that part), with the
+        stored per-item records for tasks on a fixed test set, as ``hemlab paper`` judges them."""
+        return verdicts(self.table if table is None else table, self.preset,
+                        items=lambda task, run_id: self.store.items(self.preset, task, run_id))
+
     def _task_specs(self, task: str) -> list[RunSpec]:
         specs = [spec for spec in self.specs if spec.task == task]
         if not specs:
@@ -57,8 +68,22 @@ class Sweep:
 
     def settings(self, task: str) -> TaskSettings:
         """``task``'s settings as its runs used them: the preset's row with the sweep's
-        overrides, dataset and model."""
-        return self._task_specs(task)[0].settings
+        overrides, dataset and model (on another dataset, the classes drawn from it)."""
+        spec = self._task_specs(task)[0]
+        return dataset_settings(spec, spec.settings)
+
+    @property
+    def on_preset_settings(self) -> bool:
+        """Whether every run used its preset's row unchanged (the preset's dataset and model,
+        no overrides): what a notebook says of the preset's numbers applies only then."""
+        return not any(spec.overrides for spec in self.specs)
+
+    def data(self, task: str, seed: int = 0) -> tuple[Dataset, Dataset]:
+        """``(train, test)`` datasets of ``task``'s runs with ``seed``, drawn as they drew them."""
+        spec = next((spec for spec in self._task_specs(task) if spec.seed == seed), None)
+        if spec is None:
+            raise ValueError(f"seed: expected one of the seeds of {task}'s runs, got {seed!r}")
+        return load_data(spec, dataset_settings(spec, spec.settings))
 
     def hem_margins(self, task: str) -> dict[float, str]:
         """``{margin: loss_label}`` of HEM in ``task``'s runs, ascending (see

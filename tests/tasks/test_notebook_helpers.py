@@ -12,6 +12,7 @@ import torch
 from scipy import stats
 
 from hemlab import tasks
+from hemlab.data import dataset_tensors, load_dataset
 from hemlab.tasks import ExecutionReport, ResultStore, RunResult, Sweep
 from hemlab.viz import plot_margin_sweep
 
@@ -165,3 +166,22 @@ def test_the_sweep_object_answers_the_notebooks_questions(stored_sweep):
     assert "\n" not in line
     with pytest.raises(ValueError, match="task: expected one of the sweep's tasks"):
         results.losses("ood")
+
+
+def test_the_sweep_object_judges_its_claims_and_gives_the_data_its_runs_drew(stored_sweep):
+    results = stored_sweep
+    assert results.verdicts().equals(tasks.verdicts(results.table, "quick"))
+    assert set(results.verdicts()["claim"]) == {claim.claim for claim in tasks.CLAIMS if claim.task == "clean_corrupt"}
+    _, test = results.data("clean_corrupt", seed=1)
+    _, reference = load_dataset("glyphs", seed=1, **dict(results.settings("clean_corrupt").dataset_options))
+    assert torch.equal(dataset_tensors(test)[0][:8], dataset_tensors(reference)[0][:8])
+    with pytest.raises(ValueError, match="seed: expected one of the seeds"):
+        results.data("clean_corrupt", seed=7)
+
+
+def test_only_a_sweep_of_the_presets_own_settings_is_on_them(stored_sweep):
+    assert stored_sweep.on_preset_settings
+    changed = tasks.plan("quick", ["clean_corrupt"], ["ce"], seeds=1, overrides=tasks.parse_assignments(["train.epochs=1"]))
+    other_data = tasks.plan("quick", ["clean_corrupt"], ["ce"], seeds=1, dataset="digits")
+    for specs in (changed, other_data):
+        assert not Sweep("quick", specs, stored_sweep.store, ExecutionReport()).on_preset_settings
