@@ -12,11 +12,13 @@ PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 5}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
                   "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
 FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
-                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None},
+                    **{name: {"out": None, "dataset": None, "overrides": ()} for name in TASK_NOTEBOOKS},
+                    "08_paper_figures": {"results_dir": None},
                     "09_your_own_loss": {"out": None, "seeds": 3}, "10_your_own_data": {"out": None, "seeds": 3}}
 """Where a notebook writes or reads results: the first two write their own tables to ``out``; the
 task notebooks, the paper figures and your-own-loss read the default results folder (``None``) unless told.
-The task notebooks read the quick sweep's 10 seeds; your-own-loss trains its loss on the spot, with 3;
+The task notebooks read the quick sweep's seeds, on the preset's dataset unless ``dataset`` names
+another (``"folder:PATH"`` too), with the preset's settings changed by ``overrides``; your-own-loss trains its loss on the spot, with 3;
 your-own-data trains on data it makes, with 3, into a new temporary folder (``None``) unless told."""
 
 
