@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import nbformat
+import papermill
 
 PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 5}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
@@ -44,6 +45,13 @@ def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab
     name = Path(notebook.metadata["path"]).stem
     assert assigned == {**PARAMETERS, **FOLDER_PARAMETER[name]}
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
+
+
+def test_papermill_reads_every_parameter(notebook):
+    """papermill reads a parameter's line only when its comment holds no ``=``; one it cannot
+    read is still set, but with a warning and without its help."""
+    name = Path(notebook.metadata["path"]).stem
+    assert set(papermill.inspect_notebook(notebook.metadata["path"])) == {*PARAMETERS, *FOLDER_PARAMETER[name]}
 
 
 def _heading_index(cells, heading: str) -> int | None:
