@@ -11,6 +11,8 @@ A run is a pure function of a small frozen spec::
     table = store.table("quick")                   # tidy rows
     summary = tasks.summarize(table)
     verdicts = tasks.verdicts(table, "quick")
+    print(tasks.verdict_lines(verdicts))           # the notebooks' helpers: tasks.paired_differences,
+                                                   # tasks.margin_sweep, tasks.sweep(...).logits(task)
 
 Tasks: clean_corrupt, ood, adversarial, imbalanced, continual, segmentation. Presets:
 ``quick`` (embedded data, CPU minutes) and ``paper`` (the literature settings), one
@@ -34,6 +36,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                              "run_job"),
     "hemlab.tasks.fit": ("RunContext",),
     "hemlab.tasks.names": ("EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES"),
+    "hemlab.tasks.notebook": ("MARGIN_SWEEP_COLUMNS", "PAIRED_COLUMNS", "PAIRED_TO_COLUMNS", "hem_margins",
+                              "margin_sweep", "paired_difference", "paired_differences", "select_cell",
+                              "verdict_lines"),
     "hemlab.tasks.overrides": ("load_config", "parse_assignments", "resolve_settings", "task_overrides"),
     "hemlab.tasks.plan": ("REPORT_FILES", "check_datasets", "plan", "write_report"),
     "hemlab.tasks.ranks": ("loss_ranks",),

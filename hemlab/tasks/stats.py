@@ -83,7 +83,7 @@ def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False
     return table.reindex(index=list(dict.fromkeys(row["task"] for row in rows)), columns=order)
 
 
-def _label_order(label: str) -> tuple:
+def label_order(label: str) -> tuple:
     """Sort key: hemlab's loss order, the plain label first, then its options (margins ascending)."""
     name, options = read_loss_label(label)
     rank = DEFAULT_LOSSES.index(name) if name in DEFAULT_LOSSES else len(DEFAULT_LOSSES)
@@ -117,10 +117,10 @@ def metric_table(summary: pd.DataFrame, task: str, cells: Sequence[tuple[str, st
         columns[f"{metric} @ {condition}"] = {row["loss_label"]: _mean_std_interval(row, digits)
                                               for _, row in cell.iterrows()}
     table = pd.DataFrame(columns).fillna("")
-    table = table.loc[sorted(table.index, key=_label_order)]
+    table = table.loc[sorted(table.index, key=label_order)]
     table.index.name = "loss"
     return table
 
 
 __all__ = ["CLAIMS", "Claim", "Headline", "SUMMARY_KEYS", "VERDICTS", "clip_to_range", "confidence_interval",
-           "headline_table", "headlines", "metric_table", "summarize", "verdicts"]
+           "headline_table", "headlines", "label_order", "metric_table", "summarize", "verdicts"]

@@ -6,6 +6,7 @@ and the ipywidgets panels of the notebooks.
 Every plot is a pure function of tables (pandas) and arrays (numpy or torch) that returns a
 matplotlib Figure; every loss keeps one colour across figures (:func:`loss_colors`, HEM in red).
 """
+from hemlab.tasks.notebook import hem_margins
 from hemlab.viz.anatomy import (
     ToyModels,
     anatomy_losses,
@@ -32,7 +33,7 @@ from hemlab.viz.panels import selection_panel
 from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
 from hemlab.viz.segmentation import plot_masks
-from hemlab.viz.summary import hem_margins, plot_margin_sweep, plot_summary
+from hemlab.viz.summary import plot_margin_sweep, plot_summary
 from hemlab.viz.training_pull import plot_pull_during_training, pull_during_training
 
 __all__ = [

@@ -17,13 +17,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from hemlab.losses import loss_info
+from hemlab.tasks.notebook import margin_sweep, select_cell
+from hemlab.tasks.stats import clip_to_range
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
-from hemlab.tasks.result import parse_condition
-from hemlab.tasks.stats import clip_to_range
 from hemlab.viz._tables import SUMMARY_COLUMNS, error_bar_lengths
-from hemlab.viz.palette import HEM_COLOR, is_hem, label_options, line_style, loss_colors, loss_name
+from hemlab.viz.palette import HEM_COLOR, is_hem, line_style, loss_colors
 
 Headlines = Mapping[str, tuple[str, str, bool]]
 
@@ -37,16 +36,6 @@ def _check_headlines(headlines: Any) -> dict[str, tuple[str, str, bool]]:
                 and isinstance(entry[1], str)):
             raise ValueError(f"headlines[{task!r}]: expected (condition, metric, higher_is_better), got {entry!r}")
     return {task: (condition, metric, bool(higher)) for task, (condition, metric, higher) in headlines.items()}
-
-
-def _same_condition(condition: str, wanted: str) -> bool:
-    """Equal as text, or as ``key=value`` pairs read as numbers (``eps=0.03`` == ``eps=0.030``)."""
-    return condition == wanted or (bool(parse_condition(wanted)) and parse_condition(condition) == parse_condition(wanted))
-
-
-def _headline_rows(summary: pd.DataFrame, task: str, condition: str, metric: str) -> pd.DataFrame:
-    rows = summary[(summary["task"] == task) & (summary["metric"] == metric)]
-    return rows[[_same_condition(str(c), condition) for c in rows["condition"]]]
 
 
 def _ci_errors(rows: pd.DataFrame, metric: str) -> np.ndarray:
@@ -106,7 +95,7 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
         A figure with one axis per task that has headline rows (at most three per row).
     """
     require_columns(summary, SUMMARY_COLUMNS, "summary")
-    panels = {task: (_headline_rows(summary, task, condition, metric), metric, higher)
+    panels = {task: (select_cell(summary, task, condition, metric), metric, higher)
               for task, (condition, metric, higher) in _check_headlines(headlines).items()}
     panels = {task: panel for task, panel in panels.items() if not panel[0].empty}
     if not panels:
@@ -127,23 +116,13 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
     return finish(figure, title)
 
 
-def _hem_margin(label: str) -> float | None:
-    """HEM's margin in ``label`` (the registry default for plain ``hem``); ``None`` for other losses
-    or HEM labels with options besides the margin."""
-    options = label_options(label)
-    if loss_name(label) != "hem" or set(options) - {"margin"}:
-        return None
-    return float(options.get("margin", loss_info("hem").defaults["margin"]))
-
-
-def hem_margins(labels: Iterable[str]) -> dict[float, str]:
-    """HEM's margins among loss ``labels``, ascending, each with its label: ``["ce", "hem",
-    "hem:margin=0.5"]`` -> ``{0.5: "hem:margin=0.5", 1.0: "hem"}`` (plain ``hem`` at the
-    registry's default margin; HEM labels with other options are left out). Empty when no
-    HEM label is present; one entry when HEM ran only at one margin (no margin sweep)."""
-    margins = {_hem_margin(label): label for label in dict.fromkeys(labels) if isinstance(label, str)}
-    margins.pop(None, None)
-    return dict(sorted(margins.items()))
+def _sweep_frame(summary: pd.DataFrame, task: str, condition: str, metric: str, reference: str) -> pd.DataFrame:
+    """:func:`hemlab.tasks.margin_sweep` of one headline, with ``reference`` when ``task`` has it
+    (empty when the task has no rows of the headline)."""
+    labels = set(select_cell(summary, task, condition, metric)["loss_label"])
+    if not labels:
+        return pd.DataFrame({"margin": []})
+    return margin_sweep(summary, task, [(condition, metric)], references=[reference] if reference in labels else [])
 
 
 def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
@@ -152,7 +131,9 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     """Each task's headline metric against HEM's margin ``mu`` (log2 axis, 95% CI error bars), with
     the ``reference`` loss's value as a horizontal line and CI band.
 
-    HEM points come from ``hem`` (at the registry's default margin) and ``hem:margin=<mu>`` rows.
+    HEM points come from ``hem`` (at the registry's default margin) and ``hem:margin=<mu>`` rows:
+    each panel draws the frame :func:`hemlab.tasks.margin_sweep` gives for its headline (the
+    notebooks print the same frame).
 
     Args:
         summary: the summary table.
@@ -175,11 +156,9 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     panels = {}
     for task in tasks:
         condition, metric, higher = checked[task]
-        rows = _headline_rows(summary, task, condition, metric)
-        rows = rows.assign(margin=[_hem_margin(label) for label in rows["loss_label"]])
-        sweep = rows.dropna(subset=["margin"]).sort_values("margin")
-        if not sweep.empty:
-            panels[task] = (sweep, rows[rows["loss_label"] == reference], metric, higher)
+        frame = _sweep_frame(summary, task, condition, metric, reference)
+        if frame["margin"].notna().any():
+            panels[task] = (frame[frame["margin"].notna()], frame[frame["margin"].isna()], metric, higher)
     if not panels:
         raise ValueError(f"summary: no HEM rows for the headlines of tasks {list(tasks)}")
     colors = loss_colors(["hem", reference])

@@ -7,16 +7,19 @@ import ast
 from pathlib import Path
 
 import nbformat
+import papermill
 
 PARAMETERS = {"preset": "quick", "device": "auto", "seeds": 5}
 TASK_NOTEBOOKS = ("02_clean_and_corrupted", "03_unknown_class_rejection", "04_adversarial_robustness",
                   "05_imbalanced_data", "06_continual_learning", "07_semantic_segmentation")
 FOLDER_PARAMETER = {"00_quickstart": {"out": "results"}, "01_loss_anatomy": {"out": "results"},
-                    **{name: {"out": None} for name in TASK_NOTEBOOKS}, "08_paper_figures": {"results_dir": None},
+                    **{name: {"out": None, "dataset": None, "overrides": ()} for name in TASK_NOTEBOOKS},
+                    "08_paper_figures": {"results_dir": None},
                     "09_your_own_loss": {"out": None, "seeds": 3}, "10_your_own_data": {"out": None, "seeds": 3}}
 """Where a notebook writes or reads results: the first two write their own tables to ``out``; the
 task notebooks, the paper figures and your-own-loss read the default results folder (``None``) unless told.
-The task notebooks read the quick sweep's 10 seeds; your-own-loss trains its loss on the spot, with 3;
+The task notebooks read the quick sweep's seeds, on the preset's dataset unless ``dataset`` names
+another (``"folder:PATH"`` too), with the preset's settings changed by ``overrides``; your-own-loss trains its loss on the spot, with 3;
 your-own-data trains on data it makes, with 3, into a new temporary folder (``None``) unless told."""
 
 
@@ -42,6 +45,13 @@ def test_notebook_starts_with_the_colab_cell_then_the_parameters(notebook, colab
     name = Path(notebook.metadata["path"]).stem
     assert assigned == {**PARAMETERS, **FOLDER_PARAMETER[name]}
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
+
+
+def test_papermill_reads_every_parameter(notebook):
+    """papermill reads a parameter's line only when its comment holds no ``=``; one it cannot
+    read is still set, but with a warning and without its help."""
+    name = Path(notebook.metadata["path"]).stem
+    assert set(papermill.inspect_notebook(notebook.metadata["path"])) == {*PARAMETERS, *FOLDER_PARAMETER[name]}
 
 
 def _heading_index(cells, heading: str) -> int | None:
