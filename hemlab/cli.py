@@ -413,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--tasks", nargs="+", choices=TASK_NAMES, default=list(TASK_NAMES), metavar="TASK",
                        help=f"tasks to run (default all: {' '.join(TASK_NAMES)})")
     _add_sweep_arguments(paper)
-    paper.add_argument("--no-margin-sweep", action="store_true", help="skip the HEM margin sweep")
+    paper.add_argument("--no-margin-sweep", action="store_true", help="skip HEM's variants: the margin sweep and the class-frequency HEM")
     paper.add_argument("--no-timing", action="store_true",
                        help="skip the interleaved HEM-vs-CE timing that decides claim 7")
     paper.set_defaults(handler=_paper, dataset=None, model=None)

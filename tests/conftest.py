@@ -62,11 +62,16 @@ def dtype() -> torch.dtype:
 
 @pytest.fixture(autouse=True)
 def _seeded_single_thread():
-    """Seed torch, and run on one CPU thread: the test models and tensors are tiny, and two
-    OpenMP threads on a 2-core machine wait on each other and run many times slower."""
+    """Seed torch, run on one CPU thread (the test models and tensors are tiny, and two
+    OpenMP threads on a 2-core machine wait on each other and run many times slower), and
+    start from no shared draws or trained models (``hemlab.tasks.draws``): a test's runs
+    reuse only what the test itself made."""
+    from hemlab.tasks.draws import clear_draws
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     torch.manual_seed(0)
+    clear_draws()
     yield
     torch.set_num_threads(threads)
 

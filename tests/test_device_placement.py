@@ -18,7 +18,7 @@ from torch.utils.data import TensorDataset
 
 from hemlab import attacks, metrics, train as train_module
 from hemlab.data import random_crop_flip
-from hemlab.losses import accepted_arguments, available_losses, create_loss, loss_info
+from hemlab.losses import available_losses, create_loss, loss_info, uses_class_counts
 from hemlab.models import create_model
 from hemlab.train import TrainConfig, predict, train
 
@@ -67,10 +67,12 @@ def test_the_attacks(factory_guard):
     attacks.robust_correct(model, _images(8), attacks.standard_attacks(0.03, steps=2))
 
 
-@pytest.mark.parametrize("name", available_losses())
-def test_every_loss_forward_and_backward(factory_guard, name):
+@pytest.mark.parametrize("name, options", [(name, {}) for name in available_losses()]
+                         + [("hem", {"margins": "frequency"})])
+def test_every_loss_forward_and_backward(factory_guard, name, options):
     info = loss_info(name)
-    options = {"class_counts": torch.tensor([5.0, 3.0, 2.0])} if "class_counts" in accepted_arguments(name) else {}
+    if uses_class_counts(name, options):
+        options = {**options, "class_counts": torch.tensor([5.0, 3.0, 2.0])}
     if "classification" in info.outputs:
         logits = torch.randn(6, 3, requires_grad=True)
         create_loss(name, **options)(logits, torch.tensor([0, 1, 2, -100, 1, 0])).backward()

@@ -210,12 +210,24 @@ class HEMLoss(LossModule):
                                  f"leave margin at its default, got margin={margin!r}")
             class_counts = torch.as_tensor(class_counts, dtype=torch.float32)
             margin = class_frequency_margins(class_counts, scale)
-        self.margins, self.scale = margins, scale
-        if class_counts is None:
-            self.class_counts = None
-        else:
-            self.register_buffer("class_counts", class_counts)
+        self._margins, self._scale = margins, scale
+        if class_counts is not None:
+            self.register_buffer("frequency_counts", class_counts)
         margin_module_state(self, margin, NAME)
+
+    # Read-only views of the construction options: the margins in force are ``margin``, and a
+    # frequency loss's counts are a buffer, so its state (and a checkpoint's identity) holds them.
+    @property
+    def margins(self) -> str:
+        return self._margins
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    @property
+    def class_counts(self) -> Tensor | None:
+        return self._buffers.get("frequency_counts")
 
     @staticmethod
     def uses_class_counts(options: dict[str, Any]) -> bool:

@@ -42,7 +42,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "hemlab.tasks.overrides": ("load_config", "parse_assignments", "resolve_settings", "task_overrides"),
     "hemlab.tasks.plan": ("REPORT_FILES", "check_datasets", "plan", "write_report"),
     "hemlab.tasks.ranks": ("loss_ranks",),
-    "hemlab.tasks.registry": ("TASKS", "TaskInfo", "available_tasks", "run", "task_losses"),
+    "hemlab.tasks.registry": ("CLASS_FREQUENCY_HEM", "TASKS", "TaskInfo", "available_tasks", "run", "task_losses"),
     "hemlab.tasks.result": ("LOWER_IS_BETTER", "METRICS", "ROW_COLUMNS", "TIMING_METRICS", "RunResult",
                             "condition_columns", "format_condition", "parse_condition"),
     "hemlab.tasks.spec": ("DEFAULT_LOSSES", "DEFAULT_SEEDS", "MARGIN_SWEEP", "PRESETS", "RunSpec", "TaskSettings",

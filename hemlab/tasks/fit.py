@@ -202,17 +202,32 @@ def training_identity(spec: RunSpec, settings: TaskSettings | None = None) -> tu
 
 @dataclass(frozen=True)
 class _Trained:
-    """A fit as the shared cache keeps it: a copy of the weights and the fit's record."""
+    """A fit as the shared cache keeps it: a copy of the weights, the fit's record, and the
+    random-number state training left (the random starts of the attacks that follow draw
+    from it, so a reused model must leave it as training did)."""
 
     state: dict[str, torch.Tensor]
     history: pd.DataFrame
     seconds: float
     epochs_to_target: float
+    rng_state: torch.Tensor
+    cuda_rng_states: tuple[torch.Tensor, ...]
 
 
-def _keep(fitted: Fit) -> _Trained:
+def _keep(fitted: Fit, device: torch.device) -> _Trained:
     state = {key: value.detach().clone() for key, value in fitted.model.state_dict().items()}
-    return _Trained(state, fitted.history, fitted.seconds, fitted.epochs_to_target)
+    cuda = tuple(torch.cuda.get_rng_state_all()) if device.type == "cuda" else ()
+    return _Trained(state, fitted.history, fitted.seconds, fitted.epochs_to_target, torch.get_rng_state(), cuda)
+
+
+def _restore(trained: _Trained, model: nn.Module, device: torch.device) -> Fit:
+    """``model`` with the trained weights, and the random-number state as training left it."""
+    model.load_state_dict(trained.state)
+    model.to(device)
+    torch.set_rng_state(trained.rng_state)
+    if trained.cuda_rng_states:
+        torch.cuda.set_rng_state_all(list(trained.cuda_rng_states))
+    return Fit(model, trained.history, trained.seconds, trained.epochs_to_target)
 
 
 def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Dataset]:
@@ -221,14 +236,13 @@ def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Da
 
     A model this process has already trained with the same :func:`training_identity` on the
     same device is not trained again: its weights are loaded into the fresh model, and the
-    fit's history, ``seconds`` (so the run's ``train_seconds``) and ``epochs_to_target`` are
-    those of that training (``hemlab.tasks.execute`` runs such specs in one worker)."""
+    fit's history, ``seconds`` (so the run's ``train_seconds``), ``epochs_to_target`` and the
+    random-number state it left are those of that training (``hemlab.tasks.execute`` runs
+    such specs in one worker), so the run's rows are those of a run that trained it."""
     settings = context.settings
     train_set, test_set = load_data(spec, settings)
     num_classes = num_classes_of(spec, settings)
     model = build_model(spec, settings, num_classes)
     trained = shared_draw(("trained", training_identity(spec, settings), str(context.device)), lambda: _keep(
-        fit(spec, context, model, train_set, test_set, num_classes=num_classes)))
-    model.load_state_dict(trained.state)
-    model.to(context.device)
-    return Fit(model, trained.history, trained.seconds, trained.epochs_to_target), train_set, test_set
+        fit(spec, context, model, train_set, test_set, num_classes=num_classes), context.device))
+    return _restore(trained, model, context.device), train_set, test_set

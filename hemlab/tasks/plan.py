@@ -109,10 +109,10 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     ``losses`` are loss specs (``"hem"``, ``"hem:margin=0.5"``; default: those of the seven
     losses that support one of ``tasks``). A loss that does not support a task's output is
     left out of that task (Dice runs only in segmentation); a named loss that supports none
-    of the ``tasks`` is an error. When ``losses`` hold plain ``hem``, a task also runs the
-    HEM variants it declares (``TaskInfo.with_hem``: ``hem:margins=frequency`` on the
-    imbalanced and continual tasks); with ``margin_sweep`` the tasks whose preset row asks for
-    it also run HEM at each margin of ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it; a
+    of the ``tasks`` is an error. With ``margin_sweep`` (HEM's variants) and plain ``hem`` in
+    ``losses``, a task also runs the HEM variants it declares (``TaskInfo.with_hem``:
+    ``hem:margins=frequency`` on the imbalanced and continual tasks), and the tasks whose
+    preset row asks for it run HEM at each margin of ``MARGIN_SWEEP``. ``dataset`` replaces the preset's dataset (every task must accept it; a
     registered name or ``folder:PATH``) in the specs' settings, without the preset's dataset
     options (its own defaults, or ``dataset_options`` from ``overrides``); ``model`` the
     preset's model likewise (its output must be the task's). A dataset or model of yours is
@@ -139,10 +139,10 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
         settings = resolve_settings(preset, task, changes)
         _check_data_and_model(RunSpec(task, task_dataset, task_model, "ce", (), 0, preset, changes))
         variants = [(name, options) for name, options in parsed if name in task_losses(task)]
-        runs_hem = any(name == "hem" for name, _ in parsed)
+        runs_hem = margin_sweep and any(name == "hem" for name, _ in parsed)
         if runs_hem:
             variants += [parse_loss_spec(text) for text in TASKS[task].with_hem]
-        if margin_sweep and settings.margin_sweep and runs_hem:
+        if runs_hem and settings.margin_sweep:
             variants += [("hem", (("margin", margin),)) for margin in MARGIN_SWEEP]
         for seed in range(seeds):  # seed by seed: a worker reuses the seed's draws for the next loss
             for name, options in dict.fromkeys(variants):

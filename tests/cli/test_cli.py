@@ -39,7 +39,7 @@ def test_losses_and_tasks_listings(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["run", "nope"], "argument task: invalid choice: 'nope'"),
     (["run", "ood", "--losses", "xent"], "loss: expected one of"),
-    (["run", "ood", "--losses", "hem:gamma=2"], "hem expected options from ['margin']"),
+    (["run", "ood", "--losses", "hem:gamma=2"], "hem expected options from ['margin', 'margins', 'scale']"),
     (["run", "ood", "--losses", "dice"], "dice supports none of the tasks"),
     (["run", "ood", "--dataset", "shapes"], "needs image data"),
     (["run", "ood", "--dataset", "imagenet"], "dataset: expected one of"),

@@ -22,7 +22,8 @@ TASKS = ("clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segm
 
 
 def _tiny_specs(task: str) -> list:
-    losses = ["ce", "hem", "dice"] if task == "segmentation" else ["ce", "hem", "la"]
+    losses = {"segmentation": ["ce", "hem", "dice"], "imbalanced": ["ce", "hem", "la", "hem:margins=frequency"],
+              "continual": ["ce", "hem", "la", "hem:margins=frequency"]}.get(task, ["ce", "hem", "la"])
     return plan("quick", [task], losses, seeds=2, margin_sweep=False)
 
 
