@@ -17,6 +17,8 @@ and the run records):
   seeds needed, verdict, why, the margins at which the verdict holds);
 - ``margins``: each task's headline for HEM at every margin of the sweep.
 
+It also copies the run's figures the README shows (``summary.png``, ``margin_sweep.png``,
+``ranks.png`` into ``docs/*_quick.png``), so tables and pictures come from the same run.
 Nothing else in the README is touched; a README without a marker pair, or a results folder
 without the sweep, is an error naming what is missing. ``--readme PATH`` writes another file
 (the tests use a copy), ``--check`` only says whether the file is up to date (exit 1 if not).
@@ -27,6 +29,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -41,6 +44,8 @@ from hemlab.tasks.stats import headline_table  # noqa: E402
 from hemlab.tasks.store import ResultStore  # noqa: E402
 
 PRESET = "quick"
+FIGURES = {"summary.png": "summary_quick.png", "margin_sweep.png": "margin_sweep_quick.png", "ranks.png": "ranks_quick.png"}
+"""The run's figures the README shows, and their names under ``docs/``."""
 MARKER = re.compile(r"(<!-- generated: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- end generated: (?P=name) -->)",
                     re.DOTALL)
 
@@ -153,7 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         temporary = args.readme.with_suffix(".md.tmp")
         temporary.write_text(after)
         os.replace(temporary, args.readme)
-    print(f"wrote {len(MARKER.findall(after))} generated sections into {args.readme}")
+    for source, target in FIGURES.items():
+        figure, destination = args.results / PRESET / source, args.readme.parent / "docs" / target
+        if figure.exists() and destination.parent.is_dir():
+            shutil.copyfile(figure, destination.with_suffix(".tmp"))
+            os.replace(destination.with_suffix(".tmp"), destination)
+    print(f"wrote {len(MARKER.findall(after))} generated sections into {args.readme}, and its figures into docs/")
     return 0
 
 

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset, Subset, TensorDataset
+from torch.utils.data import ConcatDataset, Dataset, Subset, TensorDataset
 
 
 class RelabelledSubset(Dataset):
@@ -36,19 +36,22 @@ class RelabelledSubset(Dataset):
 
 
 def is_tensor_backed(dataset: Dataset) -> bool:
-    """True for a two-tensor ``TensorDataset`` or a (Relabelled)Subset chain ending in one."""
+    """True for a two-tensor ``TensorDataset``, a (Relabelled)Subset chain ending in one, or a
+    ``ConcatDataset`` of such (a continual stage with its replay buffer)."""
     if isinstance(dataset, TensorDataset):
         return len(dataset.tensors) == 2
     if isinstance(dataset, (Subset, RelabelledSubset)):
         return is_tensor_backed(dataset.dataset)
+    if isinstance(dataset, ConcatDataset):
+        return all(is_tensor_backed(part) for part in dataset.datasets)
     return False
 
 
 def dataset_tensors(dataset: Dataset) -> tuple[Tensor, Tensor]:
     """All of ``dataset`` as ``(inputs, targets)`` tensors: ``(N, ...)`` and ``(N,)`` or ``(N, H, W)``.
 
-    Tensor-backed datasets are sliced directly (no copy of unused samples); any other
-    dataset is iterated item by item and stacked.
+    Tensor-backed datasets are sliced directly (no copy of unused samples) and concatenated
+    datasets of them joined; any other dataset is iterated item by item and stacked.
     """
     if isinstance(dataset, TensorDataset) and len(dataset.tensors) == 2:
         inputs, targets = dataset.tensors
@@ -60,6 +63,9 @@ def dataset_tensors(dataset: Dataset) -> tuple[Tensor, Tensor]:
         if isinstance(dataset, RelabelledSubset):
             selected = dataset.label_map.to(selected.device)[selected]
         return inputs[indices], selected
+    if isinstance(dataset, ConcatDataset) and is_tensor_backed(dataset):
+        parts = [dataset_tensors(part) for part in dataset.datasets]
+        return torch.cat([inputs for inputs, _ in parts]), torch.cat([targets for _, targets in parts])
     if len(dataset) == 0:
         raise ValueError("dataset: is empty")
     items = [dataset[index] for index in range(len(dataset))]
@@ -79,6 +85,8 @@ def dataset_targets(dataset: Dataset) -> Tensor:
         if isinstance(dataset, RelabelledSubset):
             selected = dataset.label_map.to(selected.device)[selected]
         return selected
+    if isinstance(dataset, ConcatDataset):
+        return torch.cat([dataset_targets(part) for part in dataset.datasets])
     for attribute in ("targets", "labels"):
         if hasattr(dataset, attribute):
             return torch.as_tensor(getattr(dataset, attribute), dtype=torch.long)

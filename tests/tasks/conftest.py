@@ -5,14 +5,12 @@ import pytest
 
 from hemlab.tasks import RunSpec, task_settings, with_settings
 
-_SMALL_GLYPHS = {"dataset_options": (("n_train", 2000), ("n_test", 1000)), "batch_size": 64}
-"""2000 images at batch 64: enough steps in 1-3 epochs to learn the ten classes well above chance."""
+_SMALL_GLYPHS = {"dataset_options": (("n_train", 2000), ("n_test", 1000))}
 TINY_CHANGES = {
     "clean_corrupt": {"epochs": 3, "corruptions": ("gaussian_noise", "jpeg"), "severities": (1, 5), **_SMALL_GLYPHS},
     "ood": {"epochs": 3, **_SMALL_GLYPHS},
     "adversarial": {"epochs": 3, "eps": (0.02, 0.04), "attack_steps": 3, "attack_samples": 100, **_SMALL_GLYPHS},
-    "imbalanced": {"epochs": 4, "dataset_options": (("n_train", 4000), ("n_test", 1000)), "shot_thresholds": (60, 10),
-                   "batch_size": 64},
+    "imbalanced": {"epochs": 4, "dataset_options": (("n_train", 4000), ("n_test", 1000)), "shot_thresholds": (60, 10)},
     "continual": {"epochs": 1, "n_tasks": 2, **_SMALL_GLYPHS},
     "segmentation": {"epochs": 1, "dataset_options": (("n_images", 24), ("image_size", 16)),
                      "model_options": (("width", 4),)},
