@@ -10,8 +10,9 @@ prints
 - the start-up of one worker process (importing hemlab's task layer, timed in fresh
   interpreters).
 
-``--uncached`` sets ``HEMLAB_NO_DRAW_CACHE=1`` (every run draws its data afresh) and plans
-loss by loss, as before the shared draws; run both on an idle machine to see what sharing
+``--uncached`` sets ``HEMLAB_NO_DRAW_CACHE=1`` (every run draws its data afresh and trains its
+own model; the glyph generator keeps its own small per-process cache, as it always did) and
+plans loss by loss, as before the shared draws; run both on an idle machine to see what sharing
 saves. ``--compare DIR`` also checks that every run's rows equal those stored in ``DIR``
 (a store of the same specs written another way), value for value.
 
@@ -30,9 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from hemlab.tasks import ResultStore, execute, plan
+from hemlab.tasks import TIMING_METRICS, ResultStore, execute, plan
 from hemlab.tasks.phases import PHASES
 
 
@@ -67,12 +69,17 @@ def loss_by_loss(specs: list) -> list:
     return sorted(specs, key=lambda spec: (variants.index((spec.task, spec.loss_label)), spec.seed))
 
 
+def _values(store: ResultStore, preset: str, spec) -> np.ndarray:
+    """The run's values in a fixed order, without the wall-clock rows (they differ every run)."""
+    table = store.table(preset, [spec])
+    return table[~table["metric"].isin(TIMING_METRICS)].sort_values(["condition", "metric"])["value"].to_numpy()
+
+
 def compare_rows(store: ResultStore, other: ResultStore, preset: str, specs) -> int:
     """How many of ``specs`` have rows that differ between the two stores (printed each)."""
     differing = 0
     for spec in specs:
-        mine = store.table(preset, [spec]).sort_values(["condition", "metric"])["value"].to_numpy()
-        theirs = other.table(preset, [spec]).sort_values(["condition", "metric"])["value"].to_numpy()
+        mine, theirs = _values(store, preset, spec), _values(other, preset, spec)
         if len(mine) != len(theirs) or not ((mine == theirs) | (mine != mine) & (theirs != theirs)).all():
             differing += 1
             print(f"  differs: {spec.task} {spec.loss_label} seed {spec.seed}")
