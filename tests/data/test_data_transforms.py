@@ -225,3 +225,19 @@ def test_crop_flip_pads_dense_targets_with_the_ignore_label():
     assert torch.equal(padded_pixels.squeeze(1), filled == 7)
     labels = torch.arange(200)
     assert torch.equal(random_crop_flip(images, labels)[1], labels)
+
+
+def test_a_concatenation_of_tensor_backed_sets_is_batched_from_tensors():
+    from torch.utils.data import ConcatDataset, Subset, TensorDataset
+
+    from hemlab.data.core import dataset_targets, dataset_tensors, is_tensor_backed
+
+    base = TensorDataset(torch.arange(20.0).view(10, 2), torch.arange(10) % 3)
+    joined = ConcatDataset([Subset(base, [1, 4, 7]), Subset(base, [0, 2])])
+    assert is_tensor_backed(joined)
+    inputs, targets = dataset_tensors(joined)
+    slow_inputs = torch.stack([joined[index][0] for index in range(len(joined))])
+    slow_targets = torch.stack([joined[index][1] for index in range(len(joined))])
+    assert torch.equal(inputs, slow_inputs) and torch.equal(targets, slow_targets)
+    assert torch.equal(dataset_targets(joined), slow_targets)
+    assert not is_tensor_backed(ConcatDataset([Subset(base, [0]), [(torch.zeros(2), 0)]]))
