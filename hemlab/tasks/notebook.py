@@ -168,7 +168,9 @@ def margin_sweep(summary: pd.DataFrame, task: str, cells: Sequence[Cell], *, ref
 
 
 def verdict_lines(claims: pd.DataFrame) -> str:
-    """Two lines per row of :func:`hemlab.tasks.verdicts`, e.g.::
+    """Two lines per row of :func:`hemlab.tasks.verdicts`, the verdict and its difference.
+
+    For example::
 
         claim 3 (Adversarial robustness: HEM better than CE): INCONCLUSIVE (few seeds (n=4 < 5))
             hem minus ce = +0.0123, 95% interval [-0.0040, +0.0286] over 4 seeds
