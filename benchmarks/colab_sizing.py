@@ -38,8 +38,9 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from hemlab.data import long_tailed_counts
+from hemlab.experiments import plan
 from hemlab.models import create_model
-from hemlab.tasks import RunSpec, plan, task_settings
+from hemlab.tasks import RunSpec, task_settings
 from hemlab.tasks.fit import num_classes_of
 
 PRESET = "colab"

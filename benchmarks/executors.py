@@ -1,7 +1,7 @@
 """Wall time of one small sweep on the ``local``, ``processes`` and ``ray`` executors, and
 Ray's start-up cost, measured in one run.
 
-Each executor runs the same jobs through :func:`hemlab.tasks.execute` into a fresh
+Each executor runs the same jobs through :func:`hemlab.experiments.jobs` into a fresh
 store; the script prints each wall time and its ratio to ``local``. ``ray`` is timed
 twice: starting its own local instance (what ``hemlab paper --executor ray`` does on one
 machine) and on an instance started beforehand (what a cluster looks like). Ray's
@@ -23,8 +23,9 @@ import time
 import ray
 import torch
 
-from hemlab.tasks import Job, ResultStore, RunResult, RunSpec, execute, plan, run_job
-from hemlab.tasks.ray_executor import connect_ray
+from hemlab.experiments import Job, ResultStore, execute, plan, run_job
+from hemlab.experiments.ray_executor import connect_ray
+from hemlab.tasks import RunResult, RunSpec
 
 
 def synthetic_run(job: Job, work: int) -> RunResult:

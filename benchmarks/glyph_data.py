@@ -24,7 +24,7 @@ import torch
 from hemlab.data.glyphs import DIGITS, SUPERSAMPLING, glyph_bank, load_glyphs
 from hemlab.losses import create_loss
 from hemlab.models import create_model
-from hemlab.tasks.spec import task_settings
+from hemlab.tasks.presets import task_settings
 from hemlab.train import train
 
 

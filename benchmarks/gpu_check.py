@@ -57,18 +57,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import torch
-
 import loss_speed
+import torch
 import train_vs_minimal
+
 from hemlab.data import random_crop_flip
 from hemlab.data.imbalance import long_tailed_counts
+from hemlab.experiments import plan
 from hemlab.inference import AMP_DTYPES, autocast, to_channels_last, uses_channels_last
 from hemlab.losses import create_loss
 from hemlab.models import create_model
 from hemlab.runtime import resolve_device
-from hemlab.tasks import plan
-from hemlab.tasks.spec import DEFAULT_SEEDS, TaskSettings, task_settings, with_settings
+from hemlab.tasks.names import DEFAULT_SEEDS
+from hemlab.tasks.presets import task_settings
+from hemlab.tasks.settings import TaskSettings, with_settings
 from hemlab.train import predict, train
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,8 @@ import time
 
 import pandas as pd
 
-from hemlab.tasks import EXECUTORS, TASK_NAMES, sweep
+from hemlab.experiments import EXECUTORS, sweep
+from hemlab.tasks import TASK_NAMES
 
 TARGET_SECONDS = {"quick": 600.0}
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hemlab.tasks import TIMING_METRICS, ResultStore, execute, plan
+from hemlab.experiments import ResultStore, execute, plan
+from hemlab.tasks import TIMING_METRICS
 from hemlab.tasks.phases import PHASES
 
 
@@ -43,7 +44,7 @@ def worker_startup_seconds(repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import hemlab.tasks.execute, hemlab.tasks.registry"], check=True)
+        subprocess.run([sys.executable, "-c", "import hemlab.experiments.jobs, hemlab.tasks.registry"], check=True)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from hemlab.tasks import ResultStore, RunResult, plan
+from hemlab.experiments import ResultStore, plan
+from hemlab.tasks import RunResult
 
 
 def synthetic_result(seed: int) -> RunResult:

@@ -38,10 +38,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 from build import difference_with_interval, markdown_table  # noqa: E402 - the site's own table formatting
 
-from hemlab.tasks.claims import headlines  # noqa: E402
-from hemlab.tasks.spec import DEFAULT_LOSSES  # noqa: E402
-from hemlab.tasks.stats import headline_table  # noqa: E402
-from hemlab.tasks.store import ResultStore  # noqa: E402
+from hemlab.experiments.store import ResultStore  # noqa: E402
+from hemlab.stats.claims import headlines  # noqa: E402
+from hemlab.stats.summary import headline_table  # noqa: E402
+from hemlab.tasks.loss_labels import DEFAULT_LOSSES  # noqa: E402
 
 PRESET = "quick"
 FIGURES = {"summary.png": "summary_quick.png", "margin_sweep.png": "margin_sweep_quick.png", "ranks.png": "ranks_quick.png"}

@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from hemlab import moved as _moved
+
 __version__ = "0.1.0"
+_moved.install()
 __all__ = ["losses", "is_quick_mode", "resolve_device", "__version__"]
 
 

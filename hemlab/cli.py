@@ -121,7 +121,8 @@ def _datasets(args: argparse.Namespace) -> int:
 def _tasks(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from hemlab.tasks import TASKS, headlines, presets_table
+    from hemlab.stats import headlines
+    from hemlab.tasks import TASKS, presets_table
 
     if args.preset or args.set or args.config:
         return _resolved_settings(args)
@@ -141,7 +142,7 @@ def _resolved_settings(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from hemlab.tasks.overrides import resolve_settings, task_overrides
-    from hemlab.tasks.spec import settings_fingerprint
+    from hemlab.tasks.settings import settings_fingerprint
 
     preset, overrides = _settings(args, TASK_NAMES)
     columns = {}
@@ -161,8 +162,8 @@ def _check_loss_specs(texts: Sequence[str], tasks: Sequence[str]) -> None:
     """Parse each loss spec and build it once on a tiny input of each output that ``tasks``
     train and it supports, importing only the losses (not the runners), so a bad loss fails
     fast; usage errors."""
+    from hemlab.tasks.loss_labels import check_losses, parse_loss_spec
     from hemlab.tasks.names import TASK_OUTPUTS
-    from hemlab.tasks.spec import check_losses, parse_loss_spec
 
     try:
         parsed = [parse_loss_spec(text) for text in texts]
@@ -177,8 +178,8 @@ def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool):
     _check_loss_specs(args.losses or (), tasks)
     # Imported after the fast checks above: the runners and torchvision take seconds to import.
     from hemlab.data import DatasetUnavailableError
+    from hemlab.experiments import SweepInterrupted, plan, sweep
     from hemlab.runtime import configure_threads, resolve_device, results_root
-    from hemlab.tasks import SweepInterrupted, plan, sweep
 
     try:
         resolve_device(args.device)
@@ -221,7 +222,7 @@ def _print_timing(report) -> None:
 def _run(args: argparse.Namespace) -> int:
     results = _sweep(args, [args.task], margin_sweep=False)
     from hemlab.io import save_table
-    from hemlab.tasks import headlines, summarize
+    from hemlab.stats import headlines, summarize
 
     report, table, out_dir = results.report, results.table, results.store.root / results.preset
     _print_timing(report)
@@ -243,7 +244,7 @@ def _measure_timing(args: argparse.Namespace, preset: str, out_dir: Path) -> dic
     import pandas as pd
 
     from hemlab.io import save_table
-    from hemlab.tasks import measure_training_time
+    from hemlab.stats import measure_training_time
 
     if args.no_timing or "clean_corrupt" not in args.tasks:
         return None
@@ -255,8 +256,9 @@ def _measure_timing(args: argparse.Namespace, preset: str, out_dir: Path) -> dic
 
 def _paper(args: argparse.Namespace) -> int:
     results = _sweep(args, args.tasks, margin_sweep=not args.no_margin_sweep)
+    from hemlab.experiments import write_report
     from hemlab.io import save_table
-    from hemlab.tasks import headline_table, loss_ranks, summarize, verdicts, write_report
+    from hemlab.stats import headline_table, loss_ranks, summarize, verdicts
     from hemlab.viz import save_paper_figures
 
     report, table, out_dir = results.report, results.table, results.store.root / results.preset
@@ -293,12 +295,14 @@ COMPARE_COLUMNS = ("claim", "task", "subject", "comparator", "diff_mean", "diff_
 def _compare(args: argparse.Namespace) -> int:
     """Paired comparison of ``--subject`` with each ``--against`` loss on every task's headline,
     from the stored runs of the same settings, dataset and model."""
+    from hemlab.experiments import ResultStore
+    from hemlab.experiments.planning import task_changes
     from hemlab.io import save_table
     from hemlab.runtime import results_root
-    from hemlab.tasks import Claim, ResultStore, headlines, summarize, verdicts
+    from hemlab.stats import Claim, headlines, summarize, verdicts
+    from hemlab.tasks.loss_labels import loss_label, parse_loss_spec
     from hemlab.tasks.overrides import resolve_settings
-    from hemlab.tasks.plan import task_changes
-    from hemlab.tasks.spec import loss_label, parse_loss_spec, settings_fingerprint
+    from hemlab.tasks.settings import settings_fingerprint
     from hemlab.viz import save_comparison_figure
 
     preset, overrides = _settings(args, args.tasks)
@@ -494,7 +498,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from hemlab.tasks.store import StoreWriteError
+    from hemlab.experiments.store import StoreWriteError
 
     try:
         with warnings.catch_warnings():

@@ -200,10 +200,10 @@ def _read_verdicts(results: Path):
 
 def _method() -> tuple[str, str]:
     """The statistical method behind the verdicts: the docstring of the module that defines
-    ``hemlab.tasks.verdicts``, and that module's name."""
-    from hemlab import tasks
+    ``hemlab.stats.claim_verdicts``, and that module's name."""
+    from hemlab import stats
 
-    module = sys.modules[tasks.verdicts.__module__]
+    module = sys.modules[stats.verdicts.__module__]
     return module.__name__, inspect.cleandoc(module.__doc__ or "")
 
 

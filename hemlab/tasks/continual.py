@@ -37,9 +37,11 @@ from hemlab.metrics import accuracy, continual_metrics
 from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
-from hemlab.tasks.result import RunResult, Rows, format_condition
-from hemlab.tasks.spec import LA_PRIORS, RunSpec
+from hemlab.tasks.result import Rows, RunResult, format_condition
+from hemlab.tasks.settings import LA_PRIORS
+from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict
+
 
 def replay_buffer(train_set: Dataset, classes: list[int], per_class: int, seed: int) -> Subset:
     """``per_class`` seeded random training samples of each class in ``classes``."""

@@ -5,7 +5,7 @@ spec's seed, the preset's training settings, the dataset's ignore label and the
 logit-adjusted loss's class counts are applied the same way in every task.
 
 A dataset other than the preset's (``--dataset``, yours included) comes into the settings
-without the preset's dataset options (``hemlab.tasks.plan``); an image folder is resized to
+without the preset's dataset options (``hemlab.experiments.planning``); an image folder is resized to
 the preset's image size unless you set ``image_size``, and the settings drawn from the
 classes (the held-out classes of ``ood``, the stages of ``continual``) are drawn from its
 classes unless you set them (:func:`dataset_settings`).
@@ -26,13 +26,14 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
-from hemlab.data import (FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset,
-                         random_crop_flip)
+from hemlab.data import FOLDER_PREFIX, class_counts, dataset_info, dataset_targets, load_dataset, random_crop_flip
 from hemlab.losses import create_loss, uses_class_counts
 from hemlab.models import create_model, model_info
 from hemlab.tasks.draws import shared_draw
 from hemlab.tasks.phases import timed
-from hemlab.tasks.spec import RunSpec, TaskSettings, task_settings
+from hemlab.tasks.presets import task_settings
+from hemlab.tasks.settings import TaskSettings
+from hemlab.tasks.spec import RunSpec
 from hemlab.train import train
 
 DATA_SPLIT_SEED = 0
@@ -237,7 +238,7 @@ def fit_on_dataset(spec: RunSpec, context: RunContext) -> tuple[Fit, Dataset, Da
     A model this process has already trained with the same :func:`training_identity` on the
     same device is not trained again: its weights are loaded into the fresh model, and the
     fit's history, ``seconds`` (so the run's ``train_seconds``), ``epochs_to_target`` and the
-    random-number state it left are those of that training (``hemlab.tasks.execute`` runs
+    random-number state it left are those of that training (``hemlab.experiments.jobs`` runs
     such specs in one worker), so the run's rows are those of a run that trained it."""
     settings = context.settings
     train_set, test_set = load_data(spec, settings)

@@ -13,4 +13,13 @@ DEFAULT_SEEDS = 5
 ``verdicts.csv`` says how many each would need); 5 is what keeps ``make demo`` near 5 minutes
 on 2 cores (README: 10 seeds take twice as long)."""
 
-__all__ = ["DEFAULT_SEEDS", "EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES", "TASK_OUTPUTS"]
+
+
+def checked_name(value: str, allowed: tuple[str, ...], argument: str) -> str:
+    """``value`` when it is one of ``allowed``; ``ValueError`` naming ``argument`` and listing them otherwise."""
+    if value not in allowed:
+        raise ValueError(f"{argument}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+__all__ = ["DEFAULT_SEEDS", "EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES", "TASK_OUTPUTS", "checked_name"]

@@ -32,7 +32,10 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 
-from hemlab.tasks.spec import PRESET_NAMES, TASK_NAMES, TaskSettings, task_settings
+from hemlab.tasks.loss_labels import read_word
+from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES
+from hemlab.tasks.presets import task_settings
+from hemlab.tasks.settings import TaskSettings
 from hemlab.train import TrainConfig
 
 Override = tuple[str, Any]
@@ -79,7 +82,7 @@ def _describe(hint: Any) -> str:
 def _scalar(value: Any, hint: Any) -> Any:
     """``value`` (text or a TOML value) as ``hint``; ``ValueError`` when it is not one."""
     if hint is Any:
-        return _parse_word(value) if isinstance(value, str) else value
+        return read_word(value) if isinstance(value, str) else value
     if hint is bool:
         if isinstance(value, bool):
             return value
@@ -104,16 +107,6 @@ def _scalar(value: Any, hint: Any) -> Any:
         if isinstance(value, str) and value.strip():
             return value.strip()
     raise ValueError(value)
-
-
-def _parse_word(text: str) -> Any:
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    lowered = text.strip().lower()
-    return lowered == "true" if lowered in ("true", "false") else text.strip()
 
 
 def _items(value: Any) -> list[Any]:
@@ -161,7 +154,7 @@ def convert_setting(path: str, value: Any) -> Any:
         if isinstance(value, str):
             if not value.strip():
                 raise ValueError(f"{path}: expected a number or a word, got {value!r}")
-            return _parse_word(value)
+            return read_word(value)
         return tuple(value) if isinstance(value, list) else value
     types_by_path = setting_types()
     if path not in types_by_path:

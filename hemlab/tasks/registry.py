@@ -17,12 +17,12 @@ from hemlab.tasks.continual import run_continual
 from hemlab.tasks.fit import RunContext, dataset_settings
 from hemlab.tasks.imbalanced import run_imbalanced
 from hemlab.tasks.names import TASK_OUTPUTS
-from hemlab.tasks.phases import phase_clock
 from hemlab.tasks.ood import run_ood
+from hemlab.tasks.phases import phase_clock
 from hemlab.tasks.result import RunResult
 from hemlab.tasks.segmentation import run_segmentation
-from hemlab.tasks.spec import RunSpec, TaskSettings
-
+from hemlab.tasks.settings import TaskSettings
+from hemlab.tasks.spec import RunSpec
 
 CLASS_FREQUENCY_HEM = "hem:margins=frequency"
 """HEM with per-class margins from the training class counts (the paper's class-informed

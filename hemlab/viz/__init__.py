@@ -6,20 +6,10 @@ and the ipywidgets panels of the notebooks.
 Every plot is a pure function of tables (pandas) and arrays (numpy or torch) that returns a
 matplotlib Figure; every loss keeps one colour across figures (:func:`loss_colors`, HEM in red).
 """
-from hemlab.tasks.notebook import hem_margins
-from hemlab.viz.anatomy import (
-    ToyModels,
-    anatomy_losses,
-    decision_grid,
-    logit_gradients,
-    plot_decision_regions,
-    plot_logit_gradients,
-    plot_rival_sweep,
-    plot_true_logit_pull,
-    rival_sweep,
-    train_toy_models,
-    true_logit_pull,
-)
+from hemlab.stats.notebook import hem_margins
+from hemlab.viz.anatomy import (ToyModels, anatomy_losses, decision_grid, logit_gradients, plot_decision_regions,
+                                plot_logit_gradients, plot_rival_sweep, plot_true_logit_pull, rival_sweep,
+                                train_toy_models, true_logit_pull)
 from hemlab.viz.anatomy_widgets import LossAnatomyPanel, parse_logits
 from hemlab.viz.continual import plot_accuracy_matrices
 from hemlab.viz.curves import plot_training_curves
@@ -28,8 +18,8 @@ from hemlab.viz.glyphs import plot_glyph_grid
 from hemlab.viz.imbalanced import plot_per_class_accuracy_vs_count
 from hemlab.viz.ood import plot_roc_curves, plot_score_histograms
 from hemlab.viz.palette import HEM_COLOR, loss_colors
-from hemlab.viz.paper_figures import headline_tuples, save_comparison_figure, save_paper_figures
 from hemlab.viz.panels import selection_panel
+from hemlab.viz.paper_figures import headline_tuples, save_comparison_figure, save_paper_figures
 from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
 from hemlab.viz.segmentation import plot_masks

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hemlab.viz.palette import sort_labels
+from hemlab.tasks.loss_labels import sort_labels
 
 ArrayLike = Union[torch.Tensor, np.ndarray]
 

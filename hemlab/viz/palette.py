@@ -10,12 +10,12 @@ hash of its name, so it keeps that colour in every figure, process and session.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 from matplotlib.colors import to_hex, to_rgb
 
-from hemlab.losses import available_losses
+from hemlab.tasks.loss_labels import LossLabel
 
 HEM_COLOR = "#c0143c"
 """HEM's colour in every figure: a strong crimson no other loss uses."""
@@ -42,28 +42,12 @@ def extra_color(name: str) -> str:
 
 def loss_name(label: str) -> str:
     """The loss name of a label: ``"hem:margin=0.5"`` -> ``"hem"``."""
-    return label.split(":", 1)[0]
+    return LossLabel.parse(label).name
 
 
 def is_hem(label: str) -> bool:
     """Whether ``label`` is HEM, with or without options."""
     return loss_name(label) == "hem"
-
-
-def label_options(label: str) -> dict[str, str]:
-    """The options of a label as strings: ``"hem:margin=0.5"`` -> ``{"margin": "0.5"}``."""
-    if ":" not in label:
-        return {}
-    return dict(pair.split("=", 1) for pair in label.split(":", 1)[1].split(","))
-
-
-def sort_labels(labels: Iterable[str]) -> list[str]:
-    """Labels in hemlab's loss order (``ce mm hem logitnorm la dice focal``, then unknown names
-    alphabetically); a name's plain label before its labels with options, those in given order."""
-    order = {name: rank for rank, name in enumerate(available_losses())}
-    unique = list(dict.fromkeys(labels))
-    return sorted(unique, key=lambda label: (order.get(loss_name(label), len(order)), loss_name(label),
-                                             ":" in label, unique.index(label)))
 
 
 def _shades(color: str, count: int) -> list[str]:

@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from hemlab.io import atomic_path
-from hemlab.tasks import LOWER_IS_BETTER, headlines, loss_ranks
+from hemlab.stats import headlines, loss_ranks
+from hemlab.tasks import LOWER_IS_BETTER
 from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.summary import plot_margin_sweep, plot_summary
 

@@ -9,7 +9,7 @@ interval is drawn clipped to its metric's range (an accuracy's never leaves [0, 
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from hemlab.tasks.notebook import margin_sweep, select_cell
-from hemlab.tasks.stats import clip_to_range
+from hemlab.stats.notebook import margin_sweep, select_cell
+from hemlab.stats.summary import clip_to_range
 from hemlab.viz._inputs import choose_labels, require_columns
 from hemlab.viz._layout import figure_legend, finish, panel_grid
 from hemlab.viz._tables import SUMMARY_COLUMNS, error_bar_lengths

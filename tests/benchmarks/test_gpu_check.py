@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from hemlab.tasks import TASK_NAMES, plan
-from hemlab.tasks.spec import DEFAULT_SEEDS, task_settings, with_settings
+from hemlab.experiments import plan
+from hemlab.tasks import TASK_NAMES
+from hemlab.tasks.names import DEFAULT_SEEDS
+from hemlab.tasks.presets import task_settings
+from hemlab.tasks.settings import with_settings
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 

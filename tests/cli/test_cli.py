@@ -97,12 +97,12 @@ def test_paper_writes_tables_figures_and_verdicts(tmp_path, capsys):
 def test_failed_runs_are_listed_and_give_status_1(tmp_path, capsys, monkeypatch):
     import importlib
 
-    execute_module = importlib.import_module("hemlab.tasks.execute")
+    jobs_module = importlib.import_module("hemlab.experiments.jobs")
 
     def broken(spec, device="cpu", *, checkpoint_dir=None):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(execute_module, "run", broken)
+    monkeypatch.setattr(jobs_module, "run", broken)
     code = main(["run", "ood", "--losses", "ce", "--seeds", "1", "--executor", "local", "--out", str(tmp_path),
                  "--quiet"])
     assert code == 1

@@ -13,8 +13,8 @@ from PIL import Image
 
 from hemlab.cli import main
 from hemlab.data import DATASETS
+from hemlab.experiments import ResultStore
 from hemlab.models import MODELS
-from hemlab.tasks import ResultStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from own_data_source import TINY, plugin_source, write_class_folder  # noqa: E402 - the helper lives in tests/

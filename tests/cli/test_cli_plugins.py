@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from hemlab.cli import main
-from hemlab.tasks import ResultStore
+from hemlab.experiments import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = '''"""A plug-in package: HEM with squared hinge errors, as ``sqhinge``."""

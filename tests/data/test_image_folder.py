@@ -11,7 +11,7 @@ from PIL import Image
 
 from hemlab.data import dataset_info, load_dataset
 from hemlab.data.folder import scan_folder, stratified_split
-from hemlab.tasks import ResultStore, execute, plan
+from hemlab.experiments import ResultStore, execute, plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from own_data_source import write_class_folder, write_mask_folder  # noqa: E402 - the helper lives in tests/

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from hemlab.data import DATASETS, dataset_info, load_dataset, register_dataset
+from hemlab.experiments import ResultStore, execute, plan
 from hemlab.models import MODELS, create_model, model_info, register_model
-from hemlab.tasks import ResultStore, execute, plan
 
 TINY = (("train.epochs", 1), ("imbalance_ratios", (10.0,)))
 

@@ -7,9 +7,10 @@ import torch
 from hemlab import losses
 from hemlab.losses import LOSSES, create_loss, loss_defaults, loss_info, register_loss
 from hemlab.losses.user import probe_loss
-from hemlab.tasks.spec import RunSpec, parse_loss_spec
+from hemlab.tasks.loss_labels import parse_loss_spec, sort_labels
+from hemlab.tasks.spec import RunSpec
 from hemlab.viz.anatomy import anatomy_losses, logit_gradients
-from hemlab.viz.palette import EXTRA_COLORS, HEM_COLOR, loss_colors, sort_labels
+from hemlab.viz.palette import EXTRA_COLORS, HEM_COLOR, loss_colors
 
 
 def squared_hinge(logits, target, margin: float = 1.0):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import papermill
 
-from hemlab.tasks import ResultStore
+from hemlab.experiments import ResultStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from own_data_source import write_class_folder  # noqa: E402 - the helper lives in tests/

@@ -1,6 +1,6 @@
 """No notebook computes a statistic by hand or writes a sentinel as a number: the task layer
-has the paired tests (``tasks.paired_differences``, ``tasks.margin_sweep(..., paired_to=...)``)
-and the means over seeds (``tasks.summarize``), and ``hemlab.sentinels`` the labels.
+has the paired tests (``stats.paired_differences``, ``stats.margin_sweep(..., paired_to=...)``)
+and the means over seeds (``stats.summarize``), and ``hemlab.sentinels`` the labels.
 
 Read from each code cell's syntax tree (IPython magics blanked), so a name in a string or a
 comment is not a call: ``ttest_rel`` called or imported, ``pivot_table`` with ``seed`` among
@@ -51,9 +51,9 @@ def hand_made_statistics(notebook: nbformat.NotebookNode) -> list[str]:
         tree = _tree(cell.source)
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
         if "ttest_rel" in _names(tree) | imported:
-            found.append(f"cell {index}: ttest_rel (use tasks.paired_differences)")
+            found.append(f"cell {index}: ttest_rel (use stats.paired_differences)")
         if any(isinstance(node, ast.Call) and _seed_pivot(node) for node in ast.walk(tree)):
-            found.append(f"cell {index}: pivot_table over seeds (use tasks.summarize or tasks.paired_differences)")
+            found.append(f"cell {index}: pivot_table over seeds (use stats.summarize or stats.paired_differences)")
         if any(_minus_100(node) for node in ast.walk(tree)):
             found.append(f"cell {index}: the literal -100 (use hemlab.sentinels.IGNORE_INDEX)")
     return found
@@ -77,9 +77,9 @@ def test_the_check_finds_each_planted_example():
                                   'table.pivot_table(index="corruption", columns="loss_label", values="mean")'),
     ])
     assert hand_made_statistics(planted) == [
-        "cell 0: ttest_rel (use tasks.paired_differences)",
-        "cell 1: ttest_rel (use tasks.paired_differences)",
-        "cell 2: pivot_table over seeds (use tasks.summarize or tasks.paired_differences)",
-        "cell 3: pivot_table over seeds (use tasks.summarize or tasks.paired_differences)",
+        "cell 0: ttest_rel (use stats.paired_differences)",
+        "cell 1: ttest_rel (use stats.paired_differences)",
+        "cell 2: pivot_table over seeds (use stats.summarize or stats.paired_differences)",
+        "cell 3: pivot_table over seeds (use stats.summarize or stats.paired_differences)",
         "cell 4: the literal -100 (use hemlab.sentinels.IGNORE_INDEX)",
     ]

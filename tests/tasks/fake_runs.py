@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from hemlab.tasks import Job, RunResult
+from hemlab.experiments import Job
+from hemlab.tasks import RunResult
 
 FAILING_SEED = 1
 RECOVERING_SEED = 2

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 import hemlab
-from hemlab.tasks import ResultStore, RunResult, RunSpec, execute, plan, task_settings
-from hemlab.tasks.overrides import (
-    apply_overrides, canonical_overrides, load_config, parse_assignments, resolve_settings, setting_types,
-    task_overrides,
-)
-from hemlab.tasks.spec import TaskSettings, settings_fingerprint
+from hemlab.experiments import ResultStore, execute, plan
+from hemlab.tasks import RunResult, RunSpec, task_settings
+from hemlab.tasks.overrides import (apply_overrides, canonical_overrides, load_config, parse_assignments,
+                                    resolve_settings, setting_types, task_overrides)
+from hemlab.tasks.settings import TaskSettings, settings_fingerprint
 
-execute_module = importlib.import_module("hemlab.tasks.execute")
+jobs_module = importlib.import_module("hemlab.experiments.jobs")
 
 
 def test_assignments_are_read_against_the_field_types():
@@ -139,7 +138,7 @@ def counted_runs(monkeypatch):
         return RunResult(rows=[{"condition": "final", "metric": "average_accuracy", "value": value}],
                          artifacts={"x": np.zeros(1)}, seconds=0.01)
 
-    monkeypatch.setattr(execute_module, "run", fake_run)
+    monkeypatch.setattr(jobs_module, "run", fake_run)
     return ran
 
 

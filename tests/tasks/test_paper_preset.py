@@ -7,8 +7,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from hemlab.data import DATASETS
-from hemlab.tasks import RunSpec, run, task_settings, with_settings
+from hemlab.tasks import RunSpec
 from hemlab.tasks import fit as fit_module
+from hemlab.tasks import run, task_settings, with_settings
 
 
 def _random_like(name: str, count: int, seed: int) -> TensorDataset:
@@ -53,7 +54,8 @@ def test_the_paper_segmentation_spec_builds_its_unet_for_voc(offline_paper_data)
 
 
 def test_paper_verdicts_add_the_test_item_bootstrap_on_the_fixed_test_set(offline_paper_data, tmp_path):
-    from hemlab.tasks import Claim, ResultStore, verdicts
+    from hemlab.experiments import ResultStore
+    from hemlab.stats import Claim, verdicts
 
     settings = with_settings(task_settings("paper", "clean_corrupt"), epochs=1, milestones=None, batch_size=20,
                              corruptions=(), checkpoints=False)

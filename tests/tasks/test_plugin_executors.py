@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from hemlab.experiments import ResultStore, execute, plan
 from hemlab.losses import LOSSES, register_loss
-from hemlab.tasks import TIMING_METRICS, ResultStore, RunSpec, execute, plan
+from hemlab.tasks import TIMING_METRICS, RunSpec
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from own_data_source import imported_data_plugin, write_class_folder  # noqa: E402 - the helper lives in tests/
 from plugin_source import TINY, imported_plugin  # noqa: E402 - the helper lives beside this file
 
-execute_module = importlib.import_module("hemlab.tasks.execute")
+jobs_module = importlib.import_module("hemlab.experiments.jobs")
 
 
 def test_the_processes_executor_runs_a_plugin_loss_its_workers_import(tmp_path, monkeypatch):
@@ -45,8 +46,8 @@ def test_a_loss_defined_in_main_runs_locally_and_is_refused_by_other_executors(t
             with pytest.raises(ValueError, match=f"defined in __main__ .* the {executor} executor cannot import"):
                 execute(specs, ResultStore(tmp_path), executor=executor, progress=False)
         assert not list(tmp_path.iterdir()), "nothing may start before the refusal"
-        monkeypatch.setattr(execute_module, "run", lambda spec, device="cpu", *, checkpoint_dir=None:
-                            execute_module.RunResult(rows=[{"condition": "final", "metric": "average_accuracy",
+        monkeypatch.setattr(jobs_module, "run", lambda spec, device="cpu", *, checkpoint_dir=None:
+                            jobs_module.RunResult(rows=[{"condition": "final", "metric": "average_accuracy",
                                                             "value": 0.5}]))
         report = execute(specs, ResultStore(tmp_path), executor="local", progress=False)
         assert len(report.ran) == 1 and not report.failed

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from hemlab import cli
-from hemlab.tasks import TASK_NAMES, ResultStore, headlines, task_settings
+from hemlab.experiments import ResultStore
+from hemlab.stats import headlines
+from hemlab.tasks import TASK_NAMES, task_settings
 
 TINY = ("train.epochs=1", "train.milestones=none", "train.batch_size=16", "checkpoints=false")
 TASK_CHANGES = {

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hemlab.tasks import headlines, loss_ranks
+from hemlab.stats import headlines, loss_ranks
 from hemlab.viz import plot_critical_difference
 
 

@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 
 import hemlab
-from hemlab.tasks import TIMING_METRICS, Job, ResultStore, RunSpec, execute
+from hemlab.experiments import Job, ResultStore, execute
+from hemlab.tasks import TIMING_METRICS, RunSpec
 
 ray = pytest.importorskip("ray")
-from hemlab.tasks.ray_executor import MAX_RETRIES, connect_ray, ray_executor  # noqa: E402 - needs Ray
+from hemlab.experiments.ray_executor import MAX_RETRIES, connect_ray, ray_executor  # noqa: E402 - needs Ray
 
 SPECS = [RunSpec("ood", "digits", "mlp", loss, seed=seed) for loss in ("ce", "hem") for seed in (0, 1, 2)]
 
@@ -66,15 +67,15 @@ def _assert_same_rows(table: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(_without_timing(table), _without_timing(expected))
 
 
-def test_hemlab_tasks_imports_without_ray_and_the_ray_executor_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(hemlab, "tasks", hemlab.tasks)  # the fresh import below rebinds it
-    for name in [name for name in sys.modules if name == "hemlab.tasks" or name.startswith("hemlab.tasks.")]:
+def test_hemlab_experiments_imports_without_ray_and_the_ray_executor_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(hemlab, "experiments", importlib.import_module("hemlab.experiments"))  # rebound below
+    for name in [name for name in sys.modules if name == "hemlab.experiments" or name.startswith("hemlab.experiments.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "ray", None)  # any `import ray` now raises ImportError
-    tasks = importlib.import_module("hemlab.tasks")
-    assert "ray" in tasks.EXECUTORS
+    experiments = importlib.import_module("hemlab.experiments")
+    assert "ray" in experiments.EXECUTORS
     with pytest.raises(ImportError) as raised:
-        tasks.get_executor("ray")
+        experiments.get_executor("ray")
     message = str(raised.value)
     assert "\n" not in message
     assert "pip install 'hemlab[ray]'" in message and "pip install 'ray[default]'" in message
@@ -171,7 +172,7 @@ def test_ray_workers_import_the_plugin_dataset_and_model_a_job_names(ray_instanc
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from own_data_source import imported_data_plugin
 
-    from hemlab.tasks import plan
+    from hemlab.experiments import plan
 
     with imported_data_plugin(tmp_path / "plugins", "ray_plugin_data", "raydata", "raynet", monkeypatch):
         specs = plan("quick", ["imbalanced"], ["ce", "hem"], seeds=1, dataset="raydata", model="raynet",

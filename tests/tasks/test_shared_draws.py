@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from hemlab.tasks import TIMING_METRICS, plan, run
-from hemlab.tasks import draws
+from hemlab.experiments import plan
+from hemlab.tasks import TIMING_METRICS, draws, run
 from hemlab.tasks.draws import clear_draws, draw_statistics, draws_disabled, shared_draw, size_in_bytes
 from hemlab.tasks.phases import phase_clock, timed
 from tests.tasks.conftest import TINY_CHANGES, tiny_settings
@@ -148,8 +148,9 @@ def test_clean_corrupt_and_adversarial_of_a_seed_train_once_with_the_rows_of_sep
 
 
 def test_execute_folds_the_runs_that_train_alike_into_one_job(tmp_path):
-    from hemlab.tasks import ResultStore, execute, parse_assignments
-    from hemlab.tasks.execute import Job, group_jobs
+    from hemlab.experiments import ResultStore, execute
+    from hemlab.experiments.jobs import Job, group_jobs
+    from hemlab.tasks import parse_assignments
 
     overrides = parse_assignments(["train.epochs=1", "dataset_options.n_train=600", "dataset_options.n_test=300",
                                    "adversarial.attack_samples=50", "adversarial.attack_steps=2",

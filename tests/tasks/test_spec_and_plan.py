@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from hemlab.tasks import (
-    DEFAULT_LOSSES, MARGIN_SWEEP, PRESETS, TASK_NAMES, TASKS, RunSpec, available_tasks, parse_loss_spec, plan,
-    task_losses, task_settings,
-)
+from hemlab.experiments import plan
+from hemlab.tasks import (DEFAULT_LOSSES, MARGIN_SWEEP, PRESETS, TASK_NAMES, TASKS, RunSpec, available_tasks,
+                          parse_loss_spec, task_losses, task_settings)
 
 
 def test_task_registry_matches_the_task_names():

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hemlab.tasks import CLAIMS, EVERY_OTHER, Claim, headlines, metric_table, summarize, verdicts
-from hemlab.tasks.stats import confidence_interval
+from hemlab.stats import CLAIMS, EVERY_OTHER, Claim, headlines, metric_table, summarize, verdicts
+from hemlab.stats.summary import confidence_interval
 
 
 def _table(values: dict[str, list[float]], task="clean_corrupt", condition="clean", metric="accuracy") -> pd.DataFrame:
@@ -173,7 +173,7 @@ def test_every_paper_claim_gets_a_row_with_a_known_verdict():
 
 
 def test_the_timing_verdict_needs_an_interval_narrower_than_the_band():
-    from hemlab.tasks.timing import NOT_MEASURABLE, timing_verdict
+    from hemlab.stats.timing import NOT_MEASURABLE, timing_verdict
 
     assert timing_verdict(0.80, 0.85)[0] == "supported"
     assert timing_verdict(0.95, 1.02)[0] == "contradicted"
@@ -209,7 +209,7 @@ def test_metric_table_names_a_cell_without_rows():
 
 
 def test_headline_table_orders_losses_and_hides_sweep_variants():
-    from hemlab.tasks import headline_table
+    from hemlab.stats import headline_table
 
     table = _table({"hem": [0.9, 0.8], "ce": [0.7, 0.7], "hem:margin=0.5": [0.5, 0.5]})
     shown = headline_table(summarize(table), "quick")

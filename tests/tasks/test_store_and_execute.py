@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hemlab.tasks import (
-    ROW_COLUMNS, TIMING_METRICS, Job, ResultStore, RunFailure, RunResult, RunSpec, execute, get_executor, plan,
-    run_job,
-)
+from hemlab.experiments import Job, ResultStore, RunFailure, execute, get_executor, plan, run_job
+from hemlab.tasks import ROW_COLUMNS, TIMING_METRICS, RunResult, RunSpec
 
-execute_module = importlib.import_module("hemlab.tasks.execute")
+jobs_module = importlib.import_module("hemlab.experiments.jobs")
 SMALL_SWEEP = {"tasks": ["continual"], "losses": ["ce", "hem"], "seeds": 2, "margin_sweep": False}
 
 
@@ -26,7 +24,7 @@ def fast_runs(monkeypatch):
                                {"condition": "training", "metric": "train_seconds", "value": 0.01}],
                          artifacts={"logits": np.full((2, 3), value, dtype=np.float16)},
                          history=[{"epoch": 1, "train_loss": value}], seconds=0.01)
-    monkeypatch.setattr(execute_module, "run", fake_run)
+    monkeypatch.setattr(jobs_module, "run", fake_run)
     return fake_run
 
 
@@ -82,7 +80,7 @@ def test_a_failing_run_is_reported_and_the_rest_finish(tmp_path, fast_runs, monk
             raise RuntimeError("diverged")
         return fast_runs(spec)
 
-    monkeypatch.setattr(execute_module, "run", sometimes_failing)
+    monkeypatch.setattr(jobs_module, "run", sometimes_failing)
     store = ResultStore(tmp_path)
     report = execute(plan("quick", **SMALL_SWEEP), store, executor="local", progress=False)
     assert len(report.ran) == 3 and len(report.failed) == 1

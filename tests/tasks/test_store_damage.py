@@ -30,10 +30,12 @@ import pytest
 
 from hemlab import io as hemlab_io
 from hemlab.cli import main
-from hemlab.tasks import DamagedRunWarning, ResultStore, RunNotStored, RunResult, execute, plan
+from hemlab.experiments import DamagedRunWarning, ResultStore, RunNotStored, execute, plan
+from hemlab.tasks import RunResult
 
-execute_module = importlib.import_module("hemlab.tasks.execute")
-store_module = importlib.import_module("hemlab.tasks.store")
+jobs_module = importlib.import_module("hemlab.experiments.jobs")
+executors_module = importlib.import_module("hemlab.experiments.executors")
+store_module = importlib.import_module("hemlab.experiments.store")
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fork, process groups and flock: Linux")
 
 TASK, LOSSES, SEEDS = "continual", ("ce", "hem", "la"), 2
@@ -69,7 +71,7 @@ def fake_runs(monkeypatch):
         calls.append(spec)
         return fake_run(spec, *args, **kwargs)
 
-    monkeypatch.setattr(execute_module, "run", counted)
+    monkeypatch.setattr(jobs_module, "run", counted)
     monkeypatch.setitem(FAKE_DELAY, "seconds", 0.0)
     return calls
 
@@ -79,7 +81,7 @@ def reference(tmp_path_factory):
     """A whole, undamaged store of ``SPECS`` and its table."""
     store = ResultStore(tmp_path_factory.mktemp("reference"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(execute_module, "run", fake_run)
+        patch.setattr(jobs_module, "run", fake_run)
         execute(SPECS, store, executor="local", progress=False)
     return store, store.table("quick")
 
@@ -388,8 +390,8 @@ def _interrupted_cli(tmp_path: Path, *, ignore_sigterm: bool = False):
 def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # spawned workers import fake_runs from here
     fakes = importlib.import_module("fake_runs")
-    monkeypatch.setitem(execute_module.EXECUTORS, "processes",
-                        functools.partial(execute_module.process_executor, run_function=fakes.stall))
+    monkeypatch.setitem(executors_module.EXECUTORS, "processes",
+                        functools.partial(executors_module.process_executor, run_function=fakes.stall))
     root, cli = _interrupted_cli(tmp_path)
     try:
         _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
@@ -413,7 +415,7 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path, fake_runs):
     started = time.monotonic()
     os.killpg(cli.pid, signal.SIGINT)
     cli.join(30)
-    assert cli.exitcode == 130 and time.monotonic() - started < execute_module.STOP_GRACE_SECONDS
+    assert cli.exitcode == 130 and time.monotonic() - started < executors_module.STOP_GRACE_SECONDS
     assert (tmp_path / "cli.err").read_text().splitlines() == [
         "interrupted again: stopped at once; run the same command again to resume"]
     _wait_for(lambda: _group_gone(cli.pid), 10)

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.power import TTestPower
 
-from hemlab.tasks import Claim, verdicts
-from hemlab.tasks.evidence import ALPHA, PairedEvidence, regions
+from hemlab.stats import Claim, verdicts
+from hemlab.stats.evidence import ALPHA, PairedEvidence, regions
 from hemlab.tasks.items import item_artifacts, item_records, standard_error_over_items
 
 DRAWS = 2000

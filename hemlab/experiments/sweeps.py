@@ -22,15 +22,18 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
+from hemlab.experiments.execution import ExecutionReport, execute
+from hemlab.experiments.planning import check_datasets, plan
+from hemlab.experiments.store import ResultStore
 from hemlab.runtime import resolve_device, results_root
-from hemlab.tasks.execute import ExecutionReport, execute
+from hemlab.stats.claim_verdicts import verdicts
+from hemlab.stats.notebook import hem_margins
+from hemlab.stats.summary import label_order, summarize
 from hemlab.tasks.fit import dataset_settings, load_data
-from hemlab.tasks.notebook import hem_margins
+from hemlab.tasks.names import DEFAULT_SEEDS
 from hemlab.tasks.overrides import Override
-from hemlab.tasks.plan import check_datasets, plan
-from hemlab.tasks.spec import DEFAULT_SEEDS, RunSpec, TaskSettings
-from hemlab.tasks.stats import label_order, summarize, verdicts
-from hemlab.tasks.store import ResultStore
+from hemlab.tasks.settings import TaskSettings
+from hemlab.tasks.spec import RunSpec
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Sweep:
         return summarize(self.table)
 
     def verdicts(self, table: pd.DataFrame | None = None) -> pd.DataFrame:
-        """:func:`hemlab.tasks.verdicts` of the claims on the sweep's tasks, from ``table``
+        """:func:`hemlab.stats.claim_verdicts` of the claims on the sweep's tasks, from ``table``
         (default :attr:`table`; a part of it, e.g. fewer seeds, judges that part), with the
         stored per-item records for tasks on a fixed test set, as ``hemlab paper`` judges them."""
         return verdicts(self.table if table is None else table, self.preset,

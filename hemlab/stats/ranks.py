@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from hemlab.tasks.claims import headlines
+from hemlab.stats.claims import headlines
 from hemlab.tasks.result import LOWER_IS_BETTER
 
 

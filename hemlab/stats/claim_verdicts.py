@@ -1,12 +1,12 @@
 """A verdict per paper claim: paired by seed, with the test set's noise, bands, and Holm.
 
-For each claim (:mod:`hemlab.tasks.claims`) whose task is in the table:
+For each claim (:mod:`hemlab.stats.claims`) whose task is in the table:
 
 1. pair the subject's and the comparator's headline values by seed; for a fixed benchmark
    test set, add the test set's standard error from the runs' per-item records
    (:func:`hemlab.tasks.items.standard_error_over_items`);
 2. compute the one-sided p-values of the claim's *supported* and *contradicted* regions
-   (:mod:`hemlab.tasks.evidence`), Holm-adjust each over the family of claims present
+   (:mod:`hemlab.stats.evidence`), Holm-adjust each over the family of claims present
    (statsmodels ``multipletests``), and decide at 0.025 per side on the adjusted values;
 3. never decide from a degenerate estimate: fewer than :data:`MIN_SEEDS` paired seeds, zero
    spread, a missing comparator, or a fixed test set without per-item results give
@@ -31,11 +31,11 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from hemlab.data import dataset_info
-from hemlab.tasks.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headlines
-from hemlab.tasks.evidence import ALPHA, PairedEvidence, regions
+from hemlab.stats.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headlines
+from hemlab.stats.evidence import ALPHA, PairedEvidence, regions
 from hemlab.tasks.items import ItemRecord, standard_error_over_items
+from hemlab.tasks.loss_labels import LossLabel
 from hemlab.tasks.result import LOWER_IS_BETTER
-from hemlab.tasks.spec import read_loss_label
 
 MIN_SEEDS = 5
 """Fewer paired seeds than this decide nothing."""
@@ -149,9 +149,9 @@ def _others(table: pd.DataFrame, claim: Claim, condition: str, metric: str, subj
             default_labels: set[str]) -> list[str]:
     """Every other default loss with a value on the claim's cell (the same loss at another option excluded)."""
     cell = table[(table["task"] == claim.task) & (table["condition"] == condition) & (table["metric"] == metric)]
-    subject_name = subject.split(":")[0]
+    subject_name = LossLabel.parse(subject).name
     return [label for label in dict.fromkeys(cell["loss_label"])
-            if label in default_labels and label.split(":")[0] != subject_name]
+            if label in default_labels and LossLabel.parse(label).name != subject_name]
 
 
 def _compare(table: pd.DataFrame, claim: Claim, condition: str, metric: str, default_labels: set[str],
@@ -217,9 +217,9 @@ def _why(comparison: _Comparison, verdict: str, raw: tuple[float, float], adjust
 def _margin_labels(table: pd.DataFrame, task: str) -> dict[float, str]:
     margins = {}
     for label in table.loc[table["task"] == task, "loss_label"].unique():
-        name, options = read_loss_label(label)
-        if name == "hem" and list(options) == ["margin"]:
-            margins[float(options["margin"])] = label
+        parsed = LossLabel.parse(label)
+        if parsed.name == "hem" and [key for key, _ in parsed.options] == ["margin"]:
+            margins[parsed.hem_margin] = label
     return dict(sorted(margins.items()))
 
 
@@ -261,7 +261,7 @@ def verdicts(table: pd.DataFrame, preset: str, claims: Sequence[Claim] = CLAIMS,
     (default: every label without options, so margin-sweep variants do not compete).
     ``items``: loads a stored run's per-item records; needed for tasks on a fixed benchmark
     test set, where without them the claim stays inconclusive. ``timing``: the result of
-    :func:`hemlab.tasks.timing.measure_training_time`, which adds claim 7's row.
+    :func:`hemlab.stats.timing.measure_training_time`, which adds claim 7's row.
     """
     labels = set(default_labels) if default_labels is not None else {
         label for label in table["loss_label"].unique() if ":" not in label}
@@ -312,7 +312,7 @@ def _record(comparison: _Comparison, raw: tuple[float, float], adjusted: tuple[f
 
 
 def timing_record(timing: Mapping[str, float]) -> dict:
-    """Claim 7's row from a timing measurement (:func:`hemlab.tasks.timing.measure_training_time`)."""
+    """Claim 7's row from a timing measurement (:func:`hemlab.stats.timing.measure_training_time`)."""
     claim = TIMING_CLAIM
     return {
         "claim": claim.claim, "statement": claim.statement, "task": claim.task, "condition": claim.condition,

@@ -16,10 +16,9 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from hemlab.losses import loss_info
+from hemlab.stats.summary import confidence_interval
+from hemlab.tasks.loss_labels import LossLabel
 from hemlab.tasks.result import parse_condition
-from hemlab.tasks.spec import read_loss_label
-from hemlab.tasks.stats import confidence_interval
 
 Cell = tuple[str, str]
 """``(condition, metric)`` of a task's rows."""
@@ -45,10 +44,7 @@ def select_cell(frame: pd.DataFrame, task: str, condition: str, metric: str) -> 
 def hem_margin(label: str) -> float | None:
     """HEM's margin in loss ``label`` (the registry default for plain ``hem``); None for another
     loss, or for HEM with options besides the margin."""
-    name, options = read_loss_label(label)
-    if name != "hem" or set(options) - {"margin"}:
-        return None
-    return float(options.get("margin", loss_info("hem").defaults["margin"]))
+    return LossLabel.parse(label).hem_margin
 
 
 def hem_margins(labels: Iterable[str]) -> dict[float, str]:
@@ -168,7 +164,7 @@ def margin_sweep(summary: pd.DataFrame, task: str, cells: Sequence[Cell], *, ref
 
 
 def verdict_lines(claims: pd.DataFrame) -> str:
-    """Two lines per row of :func:`hemlab.tasks.verdicts`, the verdict and its difference.
+    """Two lines per row of :func:`hemlab.stats.claim_verdicts`, the verdict and its difference.
 
     For example::
 

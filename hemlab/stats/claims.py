@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hemlab.tasks.presets import PRESETS
 from hemlab.tasks.result import format_condition
-from hemlab.tasks.spec import PRESETS
 
 EXPECTATIONS: tuple[str, ...] = ("better", "worse", "slightly_worse", "much_worse", "equivalent", "best", "worst")
 EVERY_OTHER = "every other loss"
@@ -141,11 +141,11 @@ CLAIMS: tuple[Claim, ...] = (
 """The paper's claims (``docs/paper.md``), each with the comparison that checks it; 4c
 reads claim 4 for the class-informed HEM (``hem:margins=frequency``), which the paper
 distinguishes from plain HEM ("HEM-") on imbalanced data. They form one family: the verdicts are Holm-adjusted over it. Claim 7 (wall-clock time) is
-judged apart, from a controlled timing measurement (:mod:`hemlab.tasks.timing`)."""
+judged apart, from a controlled timing measurement (:mod:`hemlab.stats.timing`)."""
 
 TIMING_CLAIM = Claim("7", "HEM trains faster than CE (about 10% less time)", "clean_corrupt", "hem", "ce", "better",
                      condition="training", metric="time_ratio", band=TIMING_BAND)
-"""Claim 7, judged from :func:`hemlab.tasks.timing.measure_training_time`, never from sweep wall times."""
+"""Claim 7, judged from :func:`hemlab.stats.timing.measure_training_time`, never from sweep wall times."""
 
 __all__ = ["CLAIMS", "Claim", "EVERY_OTHER", "EXPECTATIONS", "Headline", "MUCH", "PRACTICAL_BANDS", "SLIGHT",
            "SUBSTANTIAL", "TIMING_BAND", "TIMING_CLAIM", "headlines"]

@@ -3,7 +3,7 @@
 ``summarize`` gives, per (task, loss, condition, metric), the mean over seeds with its 95%
 t-interval, clipped to the metric's range (:data:`METRIC_RANGES`: an accuracy interval
 never leaves [0, 1]). The paper's claims and their verdicts are in
-:mod:`hemlab.tasks.claims` and :mod:`hemlab.tasks.verdicts` (re-exported here).
+:mod:`hemlab.stats.claims` and :mod:`hemlab.stats.claim_verdicts` (re-exported here).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from hemlab.tasks.claims import CLAIMS, Claim, Headline, headlines
+from hemlab.stats.claim_verdicts import VERDICTS, verdicts
+from hemlab.stats.claims import CLAIMS, Claim, Headline, headlines
+from hemlab.tasks.loss_labels import DEFAULT_LOSSES, LossLabel
 from hemlab.tasks.result import METRIC_RANGES
-from hemlab.tasks.spec import DEFAULT_LOSSES, read_loss_label
-from hemlab.tasks.verdicts import VERDICTS, verdicts
 
 SUMMARY_KEYS: tuple[str, ...] = ("task", "dataset", "model", "loss", "loss_label", "condition", "metric")
 
@@ -84,11 +84,8 @@ def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False
 
 
 def label_order(label: str) -> tuple:
-    """Sort key: hemlab's loss order, the plain label first, then its options (margins ascending)."""
-    name, options = read_loss_label(label)
-    rank = DEFAULT_LOSSES.index(name) if name in DEFAULT_LOSSES else len(DEFAULT_LOSSES)
-    return rank, name, tuple((key, str(value)) if isinstance(value, str) else (key, value)
-                             for key, value in sorted(options.items()))
+    """Sort key of loss ``label`` in hemlab's loss order (:meth:`~hemlab.tasks.loss_labels.LossLabel.sort_key`)."""
+    return LossLabel.parse(label).sort_key()
 
 
 def _mean_std_interval(row: pd.Series, digits: int) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
-
 from torch.utils.data import Subset
 
 from hemlab.data import DATASETS, check_downloadable, checked_dataset, dataset_info, dataset_tensors
@@ -22,11 +21,12 @@ from hemlab.data.registry import canonical_dataset_name
 from hemlab.io import save_table
 from hemlab.models import MODELS, check_model_output, model_info
 from hemlab.tasks.fit import build_model, dataset_options, dataset_settings, load_data, num_classes_of
+from hemlab.tasks.loss_labels import DEFAULT_LOSSES, check_losses, parse_loss_spec
+from hemlab.tasks.names import DEFAULT_SEEDS
 from hemlab.tasks.overrides import Override, resolve_settings, task_overrides
 from hemlab.tasks.registry import TASKS, task_losses
-from hemlab.tasks.spec import (
-    DEFAULT_LOSSES, DEFAULT_SEEDS, MARGIN_SWEEP, RunSpec, TaskSettings, check_losses, parse_loss_spec,
-)
+from hemlab.tasks.settings import MARGIN_SWEEP, TaskSettings
+from hemlab.tasks.spec import RunSpec
 
 REPORT_FILES: tuple[str, ...] = ("results.csv", "summary.csv", "verdicts.csv")
 

@@ -22,7 +22,7 @@ except ImportError as error:
     raise ImportError("executor ray: Ray is not installed; pip install 'hemlab[ray]' or pip install 'ray[default]'") \
         from error
 
-from hemlab.tasks.execute import Job, Outcome, RunFailure, run_job
+from hemlab.experiments.jobs import Job, Outcome, RunFailure, run_job
 
 MAX_RETRIES = 1
 """How often Ray restarts a run whose worker process died (a run that raises is not retried)."""

@@ -26,9 +26,12 @@ from scipy import stats as scipy_stats
 
 from hemlab.data import dataset_targets
 from hemlab.runtime import resolve_device
-from hemlab.tasks.claims import TIMING_BAND
+from hemlab.stats.claims import TIMING_BAND
 from hemlab.tasks.fit import augmentation, build_loss, build_model, load_data, num_classes_of
-from hemlab.tasks.spec import RunSpec, TaskSettings, parse_loss_spec, task_settings
+from hemlab.tasks.loss_labels import parse_loss_spec
+from hemlab.tasks.presets import task_settings
+from hemlab.tasks.settings import TaskSettings
+from hemlab.tasks.spec import RunSpec
 from hemlab.train import train
 
 NOT_MEASURABLE = "not measurable here"

@@ -139,7 +139,7 @@ class Region:
 
 
 def regions(expectation: str, comparisons: int, band: float, bound: float) -> tuple[Region, Region]:
-    """``(supported, contradicted)`` regions of ``expectation`` (table in :mod:`hemlab.tasks.claims`)."""
+    """``(supported, contradicted)`` regions of ``expectation`` (table in :mod:`hemlab.stats.claims`)."""
     def every(*parts: HalfLine) -> Region:
         return Region("all", parts)
 
