@@ -29,7 +29,7 @@ import math
 from numbers import Integral, Real
 from typing import Any, Iterable, NamedTuple
 
-__all__ = ["ArgumentTypeError", "Instance", "Interval", "Options", "Refusal", "check", "refusal"]
+__all__ = ["POSITIVE_INTEGER", "ArgumentTypeError", "Instance", "Interval", "Options", "Refusal", "check", "refusal"]
 
 CLOSED = ("left", "right", "both", "neither")
 
@@ -180,6 +180,10 @@ class Instance:
 
     def convert(self, value: Any) -> Any:
         return value
+
+
+POSITIVE_INTEGER = Interval(Integral, 1, None)
+"""The most common constraint: an integer ``>= 1`` (a count, a size, a batch size)."""
 
 
 def _shown(value: Any, limit: int = 100) -> str:
