@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 from functools import partial
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -31,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from hemlab.checks import POSITIVE_INTEGER, Interval, Options, check
 from hemlab.inference import Batches, eval_mode, model_device, uses_channels_last
 from hemlab.metrics.margins import classification_margins
 
@@ -86,12 +88,9 @@ def _check_inputs(x: torch.Tensor, y: torch.Tensor, eps: float, steps: int, loss
         raise TypeError(f"y: expected integer class indices, got {getattr(y, 'dtype', type(y).__name__)}")
     if y.shape != x.shape[:1]:
         raise ValueError(f"y: expected shape ({x.shape[0]},) to match x's batch, got {tuple(y.shape)}")
-    if not (math.isfinite(eps) and eps >= 0):
-        raise ValueError(f"eps: expected a finite number >= 0, got {eps!r}")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-    if loss not in ATTACK_LOSSES:
-        raise ValueError(f"loss: expected one of {', '.join(ATTACK_LOSSES)}, got {loss!r}")
+    check("eps", eps, Interval(Real, 0, None))
+    check("steps", steps, POSITIVE_INTEGER)
+    check("loss", loss, Options(*ATTACK_LOSSES))
     if clamp is not None and not (len(clamp) == 2 and clamp[0] < clamp[1]):
         raise ValueError(f"clamp: expected None or (low, high) with low < high, got {clamp!r}")
 
@@ -252,8 +251,7 @@ def _attack_batches(model: nn.Module, data: AttackData, batch_size: int
     if not isinstance(data, (Dataset, DataLoader)):
         raise ValueError(f"data: expected an (x, y) tuple of tensors, a Dataset or a DataLoader, "
                          f"got {type(data).__name__}")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    batch_size = check("batch_size", batch_size, POSITIVE_INTEGER)
     return Batches(data, batch_size, device, channels_last=uses_channels_last(model)).epoch(0)
 
 

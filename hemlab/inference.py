@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from hemlab.checks import POSITIVE_INTEGER, Options, check
 from hemlab.data.core import dataset_tensors, is_tensor_backed
 from hemlab.runtime import resolve_device
 
@@ -155,10 +156,8 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = EVAL_BATCH_SIZE,
     ``"bfloat16"`` / ``"float16"`` for autocast. 4-D inputs take the model's memory layout.
     Every submodule's train/eval mode is restored, also when the model raises.
     """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
-    if amp_dtype is not None and amp_dtype not in AMP_DTYPES:
-        raise ValueError(f"amp_dtype: expected None or one of {', '.join(AMP_DTYPES)}, got {amp_dtype!r}")
+    batch_size = check("batch_size", batch_size, POSITIVE_INTEGER)
+    check("amp_dtype", amp_dtype, None, Options(*AMP_DTYPES))
     check_data("data", data)
     if device is None:
         target_device = model_device(model)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from hemlab.checks import POSITIVE_INTEGER, check
+
 _TRUTHY = {"1", "true", "yes", "on"}
 
 
@@ -92,8 +94,7 @@ def configure_threads(threads: int | None = None) -> int:
     if threads is None:
         cores = available_cores()
         threads = 1 if is_quick_mode() or cores <= FEW_CORES else min(cores, MAX_AUTO_THREADS)
-    elif not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads: expected a positive integer or None, got {threads!r}")
+    threads = check("threads", threads, POSITIVE_INTEGER, None)
     torch.set_num_threads(threads)
     return threads
 

@@ -44,6 +44,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -52,6 +53,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from hemlab.checks import POSITIVE_INTEGER, Instance, Interval, Options, check
 from hemlab.inference import (AMP_DTYPES, EVAL_BATCH_SIZE, Batches, Data, autocast, batched_logits, check_data,
                               predict, to_channels_last, uses_channels_last)
 from hemlab.io import save_torch
@@ -70,17 +72,24 @@ __all__ = ["HISTORY_COLUMNS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "create_
 
 # ----------------------------------------------------------------------------- settings
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _require(ok: bool, name: str, expected: str, value: Any) -> None:
-    if not ok:
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+SETTING_CHECKS: dict[str, tuple[Any, ...]] = {
+    "epochs": (POSITIVE_INTEGER,),
+    "batch_size": (POSITIVE_INTEGER,),
+    "optimizer": (Options(*OPTIMIZERS),),
+    "lr": (Interval(Real, 0, math.inf, closed="right", noun="learning rate"),),
+    "momentum": (Interval(Real, 0, 1, closed="left"),),
+    "weight_decay": (Interval(Real, 0, math.inf, closed="both"),),
+    "schedule": (Options(*SCHEDULES),),
+    "gamma": (Interval(Real, 0, 1, closed="right"),),
+    "grad_clip": (None, Interval(Real, 0, math.inf, closed="right")),
+    "amp": (Instance(bool),),
+    "amp_dtype": (Options(*AMP_DTYPES),),
+    "channels_last": (Instance(bool),),
+    "seed": (Interval(Integral),),
+    "num_workers": (Interval(Integral, 0, None),),
+}
+"""What each :class:`TrainConfig` field must be (:mod:`hemlab.checks`), ``milestones`` aside; infinite
+``lr``, ``weight_decay`` and ``grad_clip`` are allowed, as they always were."""
 
 
 @dataclass(frozen=True)
@@ -118,32 +127,17 @@ class TrainConfig:
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        _require(_is_int(self.epochs) and self.epochs >= 1, "epochs", "a positive integer", self.epochs)
-        _require(_is_int(self.batch_size) and self.batch_size >= 1, "batch_size", "a positive integer",
-                 self.batch_size)
-        _require(self.optimizer in OPTIMIZERS, "optimizer", f"one of {', '.join(OPTIMIZERS)}", self.optimizer)
-        _require(_is_number(self.lr) and self.lr > 0, "lr", "a positive learning rate", self.lr)
-        _require(_is_number(self.momentum) and 0 <= self.momentum < 1, "momentum", "a value in [0, 1)",
-                 self.momentum)
-        _require(_is_number(self.weight_decay) and self.weight_decay >= 0, "weight_decay", "a non-negative value",
-                 self.weight_decay)
-        _require(self.schedule in SCHEDULES, "schedule", f"one of {', '.join(SCHEDULES)}", self.schedule)
+        for name, constraints in SETTING_CHECKS.items():
+            check(name, getattr(self, name), *constraints)
         if self.milestones is not None:
-            _require(self.schedule == "step", "milestones", "None unless schedule='step'", self.milestones)
             steps = self.milestones
-            _require(isinstance(steps, (tuple, list)) and len(steps) > 0
-                     and all(_is_int(m) and 0 < m < self.epochs for m in steps) and list(steps) == sorted(set(steps)),
-                     "milestones", f"increasing epochs in 1..{self.epochs - 1}", steps)
+            if self.schedule != "step":
+                raise ValueError(f"milestones: expected None unless schedule='step', got {steps!r}")
+            epoch = Interval(Integral, 1, self.epochs, closed="left")
+            if not (isinstance(steps, (tuple, list)) and len(steps) > 0 and list(steps) == sorted(set(steps))
+                    and all(epoch.refusal(step) is None for step in steps)):
+                raise ValueError(f"milestones: expected increasing epochs in 1..{self.epochs - 1}, got {steps!r}")
             object.__setattr__(self, "milestones", tuple(steps))
-        _require(_is_number(self.gamma) and 0 < self.gamma <= 1, "gamma", "a factor in (0, 1]", self.gamma)
-        _require(self.grad_clip is None or (_is_number(self.grad_clip) and self.grad_clip > 0), "grad_clip",
-                 "None or a positive max-norm", self.grad_clip)
-        _require(isinstance(self.amp, bool), "amp", "True or False", self.amp)
-        _require(self.amp_dtype in AMP_DTYPES, "amp_dtype", f"one of {', '.join(AMP_DTYPES)}", self.amp_dtype)
-        _require(isinstance(self.channels_last, bool), "channels_last", "True or False", self.channels_last)
-        _require(_is_int(self.seed), "seed", "an integer", self.seed)
-        _require(_is_int(self.num_workers) and self.num_workers >= 0, "num_workers", "a non-negative integer",
-                 self.num_workers)
 
     def step_milestones(self) -> tuple[int, ...]:
         """The epochs at which ``"step"`` multiplies the rate by ``gamma``."""

@@ -31,7 +31,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from hemlab.data.glyphs import DIGITS, _check_count, _check_number, make_glyphs, split_seeds
+from hemlab.checks import POSITIVE_INTEGER, check
+from hemlab.data.glyphs import DIGITS, SEED, amount, make_glyphs, split_seeds
 
 COARSE_CELLS = 4
 
@@ -76,11 +77,11 @@ def make_colour_glyphs(
     [0, 1]. Returns images ``(n_images, 3, S, S)`` float32 in [0, 1] and balanced targets
     ``(n_images,)`` int64 in ``0..K-1``.
     """
-    variation = _check_number("variation", variation, 0.0, 1.0, "a gradient amplitude")
-    texture = _check_number("texture", texture, 0.0, 1.0, "a grain amplitude")
-    contrast = _check_number("contrast", contrast, 0.0, 1.0, "a per-channel colour difference")
-    noise = _check_number("noise", noise, 0.0, 1.0, "a noise std")
-    seed = _check_count("seed", seed, 0)
+    variation = check("variation", variation, amount(1, "gradient amplitude"))
+    texture = check("texture", texture, amount(1, "grain amplitude"))
+    contrast = check("contrast", contrast, amount(1, "per-channel colour difference"))
+    noise = check("noise", noise, amount(1, "noise std"))
+    seed = check("seed", seed, SEED)
     shape_seed, colour_seed = split_seeds(seed)
     coverage, targets = make_glyphs(n_images, characters=characters, image_size=image_size, rotation=rotation,
                                     shift=shift, scale=scale, blur=blur, distractors=distractors, noise=0.0,
@@ -115,8 +116,8 @@ def load_colour_glyphs(
     """``(train, test)`` colour glyph digits 0-9: ``n_train`` and ``n_test`` class-balanced
     images from two independent seeds derived from ``seed`` (as :func:`hemlab.data.load_glyphs`);
     the test set never depends on ``n_train``."""
-    n_train = _check_count("n_train", n_train, 1)
-    n_test = _check_count("n_test", n_test, 1)
+    n_train = check("n_train", n_train, POSITIVE_INTEGER)
+    n_test = check("n_test", n_test, POSITIVE_INTEGER)
     options = dict(image_size=image_size, rotation=rotation, shift=shift, scale=scale, blur=blur,
                    distractors=distractors, variation=variation, texture=texture, contrast=contrast, noise=noise)
     train_seed, test_seed = split_seeds(seed)

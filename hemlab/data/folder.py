@@ -25,6 +25,7 @@ import functools
 import hashlib
 import json
 import warnings
+from numbers import Real
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ import torch
 from PIL import Image
 from torch.utils.data import TensorDataset
 
+from hemlab.checks import POSITIVE_INTEGER, Interval, check
 from hemlab.io import save_json, save_torch
 from hemlab.runtime import data_root
 from hemlab.sentinels import IGNORE_INDEX
@@ -213,10 +215,8 @@ def load_image_folder(root: str | Path, *, seed: int = 0, image_size: int = 32, 
     [0, 1] ``(N, C, image_size, image_size)``, labels int64 ``(N,)`` (segmentation ``(N, S, S)``
     with ``ignore_label`` pixels as ``IGNORE_INDEX``). A folder without ``train/`` and
     ``test/`` is split with ``seed``, stratified by class, ``test_fraction`` to the test set."""
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
-        raise ValueError(f"image_size: expected a positive integer, got {image_size!r}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
+    image_size = check("image_size", image_size, POSITIVE_INTEGER)
+    test_fraction = check("test_fraction", test_fraction, Interval(Real, 0, 1, closed="neither"))
     layout = scan_folder(Path(root))
     meta = folder_meta(layout, ignore_label)
     tensors = decoded_folder(layout, image_size, meta["in_channels"], ignore_label)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import OrderedDict
+from numbers import Integral, Real
 from pathlib import Path
 
 import matplotlib
@@ -41,6 +42,8 @@ from matplotlib import font_manager
 from matplotlib.ft2font import LoadFlags
 from torch import Tensor
 from torch.utils.data import TensorDataset
+
+from hemlab.checks import POSITIVE_INTEGER, Interval, check
 
 DIGITS = "0123456789"
 GLYPH_LETTERS = "ACEFHKMNPRUVWXY"
@@ -112,16 +115,13 @@ def glyph_bank(characters: str = DIGITS, resolution: int = 32) -> Tensor:
                         for name in GLYPH_FONTS])
 
 
-def _check_number(name: str, value: object, low: float, high: float, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{name}: expected {unit} in [{low:g}, {high:g}], got {value!r}")
-    return float(value)
+SEED = Interval(Integral, 0, None)
+"""A seed: an integer >= 0."""
 
 
-def _check_count(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value!r}")
-    return int(value)
+def amount(high: float, noun: str) -> Interval:
+    """A real number in ``[0, high]``, ``noun`` naming what it measures (``"noise std"``)."""
+    return Interval(Real, 0, high, closed="both", noun=noun)
 
 
 def _check_characters(characters: object) -> str:
@@ -207,18 +207,16 @@ def make_glyphs(
     ``(n_images,)`` int64 in ``0..K-1``. The same arguments give the same images; recent
     draws are cached within the process (up to ``CACHE_BYTES``), and each call returns its own copy.
     """
-    n_images = _check_count("n_images", n_images, 1)
+    n_images = check("n_images", n_images, POSITIVE_INTEGER)
     characters = _check_characters(characters)
-    image_size = _check_count("image_size", image_size, IMAGE_SIZES[0])
-    if image_size > IMAGE_SIZES[1]:
-        raise ValueError(f"image_size: expected an integer in [{IMAGE_SIZES[0]}, {IMAGE_SIZES[1]}], got {image_size!r}")
-    rotation = _check_number("rotation", rotation, 0.0, 180.0, "degrees")
-    shift = _check_number("shift", shift, 0.0, 0.5, "a fraction of the image side")
-    scale = _check_number("scale", scale, 0.0, 0.9, "a relative size change")
-    blur = _check_number("blur", blur, 0.0, 5.0, "a Gaussian std in pixels")
-    distractors = _check_number("distractors", distractors, 0.0, float(MAX_DISTRACTORS), "a mean count")
-    noise = _check_number("noise", noise, 0.0, 1.0, "a noise std")
-    seed = _check_count("seed", seed, 0)
+    image_size = check("image_size", image_size, Interval(Integral, *IMAGE_SIZES, closed="both"))
+    rotation = check("rotation", rotation, amount(180, "angle in degrees"))
+    shift = check("shift", shift, amount(0.5, "fraction of the image side"))
+    scale = check("scale", scale, amount(0.9, "relative size change"))
+    blur = check("blur", blur, amount(5, "Gaussian std in pixels"))
+    distractors = check("distractors", distractors, amount(MAX_DISTRACTORS, "mean count"))
+    noise = check("noise", noise, amount(1, "noise std"))
+    seed = check("seed", seed, SEED)
     key = (n_images, characters, image_size, rotation, shift, scale, blur, distractors, noise, seed)
     if key in _DRAWS:
         _DRAWS.move_to_end(key)
@@ -282,7 +280,7 @@ def _draw_glyphs(n_images: int, characters: str, image_size: int, rotation: floa
 def split_seeds(seed: int) -> tuple[int, int]:
     """Two independent 63-bit seeds ``(train, test)`` derived from ``seed`` (numpy's
     ``SeedSequence``), so no seed's test set is another seed's training set."""
-    seed = _check_count("seed", seed, 0)
+    seed = check("seed", seed, SEED)
     words = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
     return int(words[0] >> np.uint64(1)), int(words[1] >> np.uint64(1))
 
@@ -306,8 +304,8 @@ def load_glyphs(
     The nuisance options are :func:`make_glyphs`'s. The test set depends on ``seed``,
     ``n_test`` and the nuisances only, never on ``n_train``.
     """
-    n_train = _check_count("n_train", n_train, 1)
-    n_test = _check_count("n_test", n_test, 1)
+    n_train = check("n_train", n_train, POSITIVE_INTEGER)
+    n_test = check("n_test", n_test, POSITIVE_INTEGER)
     options = dict(image_size=image_size, rotation=rotation, shift=shift, scale=scale, blur=blur,
                    distractors=distractors, noise=noise)
     train_seed, test_seed = split_seeds(seed)

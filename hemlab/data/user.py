@@ -25,18 +25,13 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
 
+from hemlab.checks import POSITIVE_INTEGER, check
 from hemlab.data.core import dataset_tensors
 from hemlab.registry import source_version
 from hemlab.sentinels import IGNORE_INDEX
 
 KINDS: dict[str, str] = {"classification": "image", "segmentation": "segmentation"}
 """``register_dataset``'s ``kind`` and the ``DatasetInfo.kind`` it stands for."""
-
-
-def _positive(value: object, argument: str, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{argument}: expected a positive integer for dataset {name!r}, got {value!r}")
-    return value
 
 
 def dataset_record_fields(name: str, loader: Callable[..., Any], *, kind: str, num_classes: int, in_channels: int,
@@ -55,9 +50,9 @@ def dataset_record_fields(name: str, loader: Callable[..., Any], *, kind: str, n
         raise ValueError(f"loader: dataset {name!r} must take only keyword options with defaults "
                          f"(and seed), got required {positional}")
     return {"name": name, "description": description.strip(), "builder": loader, "kind": KINDS[kind],
-            "num_classes": _positive(num_classes, "num_classes", name),
-            "in_channels": _positive(in_channels, "in_channels", name),
-            "image_size": _positive(image_size, "image_size", name), "embedded": True,
+            "num_classes": check("num_classes", num_classes, POSITIVE_INTEGER, owner=f"dataset {name!r}"),
+            "in_channels": check("in_channels", in_channels, POSITIVE_INTEGER, owner=f"dataset {name!r}"),
+            "image_size": check("image_size", image_size, POSITIVE_INTEGER, owner=f"dataset {name!r}"), "embedded": True,
             "ignore_index": IGNORE_INDEX if kind == "segmentation" else None,
             "module": getattr(loader, "__module__", "") or "", "version": source_version(loader)}
 

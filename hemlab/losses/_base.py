@@ -14,11 +14,13 @@ by torch's own indexing kernels (a device-side assert) instead of hemlab's messa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Callable, Mapping
 
 import torch
 from torch import Tensor, nn
 
+from hemlab.checks import Interval, refusal
 from hemlab.registry import Record
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -181,6 +183,15 @@ def class_vector(
     return vector.to(device=like.device, dtype=dtype)
 
 
+def check_class_counts(class_counts: Any, loss_name: str) -> Tensor:
+    """``class_counts`` as a float32 ``(C,)`` tensor, non-empty, every count finite and > 0."""
+    counts = torch.as_tensor(class_counts, dtype=torch.float32)
+    if counts.ndim != 1 or counts.numel() == 0:
+        raise ValueError(f"{loss_name}: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
+    check_class_values(counts, "class_counts", loss_name, positive=True)
+    return counts
+
+
 def check_class_values(vector: Tensor, argument: str, loss_name: str, *, positive: bool) -> None:
     """Raise ``ValueError`` unless every entry of ``vector`` is finite and > 0 (``positive``) or >= 0."""
     as_float = vector.to(torch.float64)
@@ -192,17 +203,24 @@ def check_class_values(vector: Tensor, argument: str, loss_name: str, *, positiv
         raise ValueError(f"{loss_name}: {argument} must be >= 0 for every class, got {as_float.tolist()[:10]}")
 
 
-def check_scalar(value: Any, argument: str, loss_name: str, *, minimum: float = 0.0, strict: bool = False) -> float:
-    """Validate a scalar hyper-parameter: a finite real number >= ``minimum`` (> when ``strict``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{loss_name}: {argument} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"{loss_name}: {argument} must be finite, got {value}")
-    if value < minimum or (strict and value == minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{loss_name}: {argument} must be {relation} {minimum}, got {value}")
-    return value
+NON_NEGATIVE = Interval(Real, 0, None)
+"""The constraint of most loss hyper-parameters: a finite real number ``>= 0``."""
+
+
+def check_option(value: Any, argument: str, loss_name: str, constraint: Any = NON_NEGATIVE) -> Any:
+    """``value`` converted by ``constraint`` (:mod:`hemlab.checks`; a finite real ``>= 0`` by
+    default), or the loss-style error naming the part that failed: ``TypeError`` ``"hem_loss:
+    margin must be a number, got 'a'"``, ``ValueError`` ``"... must be finite"``, ``"... must be >= 0"``.
+
+    >>> check_option(-1, "tau", "logitnorm_loss", Interval(Real, 0, None, closed="neither"))
+    Traceback (most recent call last):
+        ...
+    ValueError: logitnorm_loss: tau must be > 0, got -1
+    """
+    refused = refusal(value, [constraint])
+    if refused is not None:
+        raise refused.error(f"{loss_name}: {argument} must be {refused.reason}, got {value!r}")
+    return constraint.convert(value)
 
 
 def compute_dtype(logits: Tensor) -> Tensor:

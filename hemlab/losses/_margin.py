@@ -6,7 +6,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from hemlab.losses._base import check_scalar, class_vector
+from hemlab.losses._base import check_option, class_vector
 
 
 def _is_per_class(margin: object) -> bool:
@@ -14,7 +14,7 @@ def _is_per_class(margin: object) -> bool:
 
 
 def _scalar_margin(margin: float | Tensor, loss_name: str) -> float:
-    return check_scalar(margin.item() if isinstance(margin, Tensor) else margin, "margin", loss_name)
+    return check_option(margin.item() if isinstance(margin, Tensor) else margin, "margin", loss_name)
 
 
 def check_margin(margin: float | Tensor | Sequence[float], num_classes: int, like: Tensor, loss_name: str) -> float | Tensor:

@@ -16,7 +16,7 @@ from torch import Tensor
 from hemlab.losses._base import (
     LossModule,
     check_inputs,
-    check_scalar,
+    check_option,
     compute_dtype,
     in_dtype_of,
     safe_target,
@@ -37,7 +37,7 @@ def dice_loss(logits: Tensor, target: Tensor, *, smooth: float = 1.0, ignore_ind
     Returns a scalar in ``logits.dtype``; empty or all-ignored input gives 0 (with a gradient of 0).
     """
     check_inputs(logits, target, NAME)
-    smooth = check_scalar(smooth, "smooth", NAME)
+    smooth = check_option(smooth, "smooth", NAME)
     num_classes = logits.shape[1]
     valid = valid_positions(target, num_classes, ignore_index, NAME)
     work = compute_dtype(logits)
@@ -70,4 +70,4 @@ class DiceLoss(LossModule):
 
     def __init__(self, *, smooth: float = 1.0, ignore_index: int = IGNORE_INDEX) -> None:
         super().__init__(ignore_index=ignore_index)
-        self.smooth = check_scalar(smooth, "smooth", NAME)
+        self.smooth = check_option(smooth, "smooth", NAME)

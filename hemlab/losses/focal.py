@@ -16,7 +16,7 @@ from hemlab.losses._base import (
     LossModule,
     check_inputs,
     check_reduction,
-    check_scalar,
+    check_option,
     compute_dtype,
     in_dtype_of,
     reduce_positions,
@@ -40,7 +40,7 @@ def focal_loss(
     """
     check_inputs(logits, target, NAME)
     check_reduction(reduction, NAME)
-    gamma = check_scalar(gamma, "gamma", NAME)
+    gamma = check_option(gamma, "gamma", NAME)
     valid = valid_positions(target, logits.shape[1], ignore_index, NAME)
     work = compute_dtype(logits)
     log_p = torch.log_softmax(work, dim=1).gather(1, safe_target(target, valid).unsqueeze(1)).squeeze(1)
@@ -59,4 +59,4 @@ class FocalLoss(LossModule):
 
     def __init__(self, gamma: float = 2.0, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        self.gamma = check_scalar(gamma, "gamma", NAME)
+        self.gamma = check_option(gamma, "gamma", NAME)

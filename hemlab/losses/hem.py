@@ -30,6 +30,7 @@ which the paper text could not confirm.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import torch
@@ -39,13 +40,14 @@ from hemlab.losses._base import (
     LossModule,
     check_inputs,
     check_reduction,
-    check_scalar,
-    check_class_values,
+    check_class_counts,
+    check_option,
     compute_dtype,
     in_dtype_of,
     safe_target,
     valid_positions,
 )
+from hemlab.checks import Interval, Options
 from hemlab.losses._margin import check_margin, margin_module_state, position_margin
 from hemlab.sentinels import IGNORE_INDEX
 
@@ -164,11 +166,8 @@ def class_frequency_margins(class_counts: Tensor | list[int], scale: float = 200
 
     Returns a float32 tensor of shape ``(C,)``.
     """
-    counts = torch.as_tensor(class_counts, dtype=torch.float32)
-    if counts.ndim != 1 or counts.numel() == 0:
-        raise ValueError(f"class_frequency_margins: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
-    check_class_values(counts, "class_counts", "class_frequency_margins", positive=True)
-    check_scalar(scale, "scale", "class_frequency_margins", strict=True)
+    counts = check_class_counts(class_counts, "class_frequency_margins")
+    check_option(scale, "scale", "class_frequency_margins", Interval(Real, 0, None, closed="neither"))
     return torch.sqrt(scale / (counts.numel() * counts))
 
 
@@ -196,8 +195,7 @@ class HEMLoss(LossModule):
                  class_counts: Tensor | list[int] | None = None, scale: float = FREQUENCY_SCALE,
                  ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        if margins not in MARGIN_RULES:
-            raise ValueError(f"{NAME}: margins must be one of {', '.join(MARGIN_RULES)}, got {margins!r}")
+        check_option(margins, "margins", NAME, Options(*MARGIN_RULES))
         if margins == "fixed" and class_counts is not None:
             raise ValueError(f"{NAME}: class_counts are used only with margins='frequency'; got them with margins='fixed'")
         if margins == "fixed" and scale != FREQUENCY_SCALE:

@@ -17,8 +17,8 @@ from hemlab.losses._base import (
     LossModule,
     check_inputs,
     check_reduction,
-    check_scalar,
-    check_class_values,
+    check_class_counts,
+    check_option,
     class_vector,
     compute_dtype,
     in_dtype_of,
@@ -53,7 +53,7 @@ def logit_adjusted_loss(
     """
     check_inputs(logits, target, NAME)
     check_reduction(reduction, NAME)
-    tau = check_scalar(tau, "tau", NAME)
+    tau = check_option(tau, "tau", NAME)
     work = compute_dtype(logits)
     log_priors = log_class_priors(class_counts, work.shape[1], work).to(work.dtype)
     shape = (1, -1) + (1,) * (work.ndim - 2)
@@ -76,9 +76,5 @@ class LogitAdjustedLoss(LossModule):
         reduction: str = "mean",
     ) -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        counts = torch.as_tensor(class_counts, dtype=torch.float32)
-        if counts.ndim != 1 or counts.numel() == 0:
-            raise ValueError(f"{NAME}: class_counts must be a non-empty 1-D sequence, got shape {tuple(counts.shape)}")
-        check_class_values(counts, "class_counts", NAME, positive=True)
-        self.register_buffer("class_counts", counts)
-        self.tau = check_scalar(tau, "tau", NAME)
+        self.register_buffer("class_counts", check_class_counts(class_counts, NAME))
+        self.tau = check_option(tau, "tau", NAME)

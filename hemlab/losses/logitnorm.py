@@ -12,21 +12,26 @@ algebraically identical and keeps logits of 1e30 finite in float32.
 """
 from __future__ import annotations
 
+from numbers import Real
+
 from torch import Tensor
 
 from hemlab.losses._base import (
     LossModule,
     check_inputs,
     check_reduction,
-    check_scalar,
+    check_option,
     compute_dtype,
     in_dtype_of,
 )
+from hemlab.checks import Interval
 from hemlab.losses.cross_entropy import reduced_cross_entropy
 from hemlab.sentinels import IGNORE_INDEX
 
 NAME = "logitnorm_loss"
 NORM_EPS = 1e-7
+TAU = Interval(Real, 0, None, closed="neither")
+"""``tau``: a finite temperature > 0, as the function and its module twin check it."""
 
 
 def normalise_logits(logits: Tensor, tau: float) -> Tensor:
@@ -48,7 +53,7 @@ def logitnorm_loss(
     """
     check_inputs(logits, target, NAME)
     check_reduction(reduction, NAME)
-    tau = check_scalar(tau, "tau", NAME, strict=True)
+    tau = check_option(tau, "tau", NAME, TAU)
     normalised = normalise_logits(compute_dtype(logits), tau)
     return in_dtype_of(reduced_cross_entropy(normalised, target, ignore_index, reduction, NAME), logits)
 
@@ -61,4 +66,4 @@ class LogitNormLoss(LossModule):
 
     def __init__(self, tau: float = 0.04, *, ignore_index: int = IGNORE_INDEX, reduction: str = "mean") -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        self.tau = check_scalar(tau, "tau", NAME, strict=True)
+        self.tau = check_option(tau, "tau", NAME, TAU)

@@ -33,6 +33,14 @@ from hemlab.sentinels import IGNORE_INDEX
 NAME = "multi_margin_loss"
 
 
+def check_power(p: int) -> int:
+    """``p`` if it is 1 or 2 (the power of the hinge), else ``ValueError``; the function and
+    its module twin both check ``p`` here."""
+    if p not in (1, 2):
+        raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
+    return p
+
+
 def multi_margin_loss(
     logits: Tensor,
     target: Tensor,
@@ -53,8 +61,7 @@ def multi_margin_loss(
     """
     check_inputs(logits, target, NAME)
     check_reduction(reduction, NAME)
-    if p not in (1, 2):
-        raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
+    check_power(p)
     num_classes = logits.shape[1]
     margin = check_margin(margin, num_classes, logits, NAME)
     valid = valid_positions(target, num_classes, ignore_index, NAME)
@@ -74,7 +81,5 @@ class MultiMarginLoss(LossModule):
         self, margin: float | Tensor = 1.0, *, p: int = 1, ignore_index: int = IGNORE_INDEX, reduction: str = "mean"
     ) -> None:
         super().__init__(ignore_index=ignore_index, reduction=reduction)
-        if p not in (1, 2):
-            raise ValueError(f"{NAME}: p must be 1 or 2, got {p!r}")
+        self.p = check_power(p)
         margin_module_state(self, margin, NAME)
-        self.p = p

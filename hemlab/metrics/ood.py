@@ -8,12 +8,13 @@ Liu et al. 2020 (energy score); Davis & Goadrich 2006 (precision-recall curves).
 """
 from __future__ import annotations
 
-import math
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hemlab.checks import Interval, Options, check
 from hemlab.metrics._inputs import ArrayLike, as_score_array, check_logits
 
 OOD_METHODS = ("msp", "maxlogit", "energy", "entropy")
@@ -41,10 +42,8 @@ def ood_scores(logits: torch.Tensor, method: str = "msp", *, temperature: float 
     Returns:
         ``(N,)`` (or ``(N, d1, ...)``) tensor of confidences, same dtype as ``logits``.
     """
-    if method not in OOD_METHODS:
-        raise ValueError(f"method: expected one of {', '.join(OOD_METHODS)}, got {method!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
-        raise ValueError(f"temperature: expected a finite number > 0, got {temperature!r}")
+    check("method", method, Options(*OOD_METHODS))
+    temperature = check("temperature", temperature, Interval(Real, 0, None, closed="neither"))
     if temperature != 1.0 and method != "energy":
         raise ValueError(f"temperature: only method='energy' takes a temperature, got temperature={temperature!r} "
                          f"with method={method!r}")

@@ -33,6 +33,7 @@ from typing import Any, Callable, ClassVar
 import torch
 from torch import nn
 
+from hemlab.checks import POSITIVE_INTEGER, Instance, check
 from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, resnet20_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
 from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn, lraspp
@@ -112,11 +113,6 @@ def model_defaults(name: str) -> dict[str, Any]:
     return model_info(name).defaults
 
 
-def _positive_int(value: object, argument: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{argument}: expected a positive integer, got {value!r}")
-
-
 def create_model(
     name: str, num_classes: int, in_channels: int | None = None, *, seed: int | None = None, **options: Any
 ) -> nn.Module:
@@ -139,14 +135,12 @@ def create_model(
     """
     model_info(name)
     info = MODELS.check(name, options)
-    _positive_int(num_classes, "num_classes")
+    num_classes = check("num_classes", num_classes, POSITIVE_INTEGER)
     if in_channels is not None:
-        _positive_int(in_channels, "in_channels")
-        options["in_channels"] = in_channels
+        options["in_channels"] = check("in_channels", in_channels, POSITIVE_INTEGER)
     if seed is None:
         return info.builder(num_classes, **options)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed: expected an int or None, got {seed!r}")
+    check("seed", seed, Instance(int), None)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return info.builder(num_classes, **options)

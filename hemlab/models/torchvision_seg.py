@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from torchvision.models import ResNet50_Weights
 from torchvision.models.segmentation import deeplabv3_resnet50, fcn_resnet50, lraspp_mobilenet_v3_large
 
+from hemlab.checks import Instance, check
 from hemlab.models._inputs import check_channels
 
 BACKBONE_WEIGHTS = ResNet50_Weights.IMAGENET1K_V1
@@ -49,8 +50,7 @@ class TorchvisionSegmenter(nn.Module):
 
 def _build(name: str, builder: Callable[..., nn.Module], num_classes: int, in_channels: int,
            pretrained_backbone: bool) -> TorchvisionSegmenter:
-    if not isinstance(pretrained_backbone, bool):
-        raise ValueError(f"pretrained_backbone: expected True or False, got {pretrained_backbone!r}")
+    check("pretrained_backbone", pretrained_backbone, Instance(bool))
     if pretrained_backbone and in_channels != 3:
         raise ValueError(f"in_channels: the ImageNet backbone of {name} takes 3 channels, got {in_channels}; "
                          "use pretrained_backbone=False for other inputs")

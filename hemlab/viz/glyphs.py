@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from hemlab.checks import POSITIVE_INTEGER, check
 from hemlab.data import available_corruptions, corrupt
 from hemlab.viz._inputs import as_array, as_labels
 from hemlab.viz._layout import finish, panel_grid
@@ -62,8 +63,7 @@ def plot_glyph_grid(images: Any, labels: Any, *, letters: Any = None,
     Returns:
         A figure with one axis per row: ``rows + (letters given) + len(corruptions)`` axes.
     """
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
-        raise ValueError(f"rows: expected a positive integer, got {rows!r}")
+    rows = check("rows", rows, POSITIVE_INTEGER)
     pictures = _check_images(images, "images")
     targets = as_labels(labels, "labels", (pictures.shape[0],)).numpy()
     if targets.min() < 0:
