@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from hemlab.data import dataset_info
 from hemlab.experiments.executors import get_executor
 from hemlab.experiments.jobs import Job, RunFailure, each_outcome, group_jobs, run_job
+from hemlab.experiments.planning import check_datasets
 from hemlab.experiments.store import ResultStore
 from hemlab.losses import loss_info
 from hemlab.models import model_info
@@ -82,8 +83,9 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
     executor's workers cannot import it (``__main__``, with any executor but ``local``).
 
     First the temporary files of dead writers are removed, every run is checked (damaged
-    ones are reported, set aside and run again) and, if anything is to run, the folder is
-    checked to be writable (:class:`~hemlab.experiments.store.StoreWriteError` before any run).
+    ones are reported, set aside and run again), the datasets the missing runs download are
+    checked once (``DatasetUnavailableError`` when one cannot be had) and, if anything is to
+    run, the folder is checked to be writable (:class:`~hemlab.experiments.store.StoreWriteError` before any run).
     Ctrl-C stops the executor and raises :class:`SweepInterrupted`; a folder that stops
     being writable (a full disk) stops the sweep with ``StoreWriteError``. The runs stored
     by then stay; calling again runs only what is missing.
@@ -99,6 +101,7 @@ def execute(specs: Iterable[RunSpec], store: ResultStore, *, executor: str = "pr
         for spec in specs:
             (report.skipped if store.has(spec) else pending).append(spec)
         bar.update(len(report.skipped))
+        check_datasets(pending)
         plugins = spec_plugins(pending, executor)
         for preset in dict.fromkeys(spec.preset for spec in pending):
             store.check_writable(preset)

@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 from torch.utils.data import Subset
 
+from hemlab.checks import POSITIVE_INTEGER, check
 from hemlab.data import DATASETS, check_downloadable, checked_dataset, dataset_info, dataset_tensors
 from hemlab.data.registry import canonical_dataset_name
 from hemlab.io import save_table
@@ -124,8 +125,7 @@ def plan(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Sequ
     for task in task_names:
         if task not in TASKS:
             raise ValueError(f"tasks: expected names from {', '.join(TASKS)}, got {task!r}")
-    if not isinstance(seeds, int) or seeds < 1:
-        raise ValueError(f"seeds: expected a positive integer, got {seeds!r}")
+    seeds = check("seeds", seeds, POSITIVE_INTEGER)
     if losses is None:
         losses = [name for name in DEFAULT_LOSSES if any(name in task_losses(task) for task in task_names)]
     parsed = [parse_loss_spec(text) for text in losses]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from numbers import Integral, Real
 from typing import Any, Callable, Iterator, Sequence
 
 try:
@@ -22,22 +23,17 @@ except ImportError as error:
     raise ImportError("executor ray: Ray is not installed; pip install 'hemlab[ray]' or pip install 'ray[default]'") \
         from error
 
+from hemlab.checks import Interval, check, refusal
 from hemlab.experiments.jobs import Job, Outcome, RunFailure, run_job
 
 MAX_RETRIES = 1
 """How often Ray restarts a run whose worker process died (a run that raises is not retried)."""
 
 
-def _is_count(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-
-
 def _check_resources(workers: int, gpus_per_run: float, cpus_per_run: float = 1.0) -> None:
-    if not _is_count(workers) or not isinstance(workers, int):
-        raise ValueError(f"workers: expected a non-negative integer (0: one per CPU core), got {workers!r}")
-    if not _is_count(cpus_per_run):
-        raise ValueError(f"cpus_per_run: expected a non-negative number, got {cpus_per_run!r}")
-    if not _is_count(gpus_per_run) or (gpus_per_run > 1 and gpus_per_run % 1):
+    check("workers", workers, Interval(Integral, 0, None), owner="the ray executor (0: one per CPU core)")
+    check("cpus_per_run", cpus_per_run, Interval(Real, 0, None))
+    if refusal(gpus_per_run, [Interval(Real, 0, None)]) or (gpus_per_run > 1 and gpus_per_run % 1):
         raise ValueError(f"gpus_per_run: expected a fraction in [0, 1] or a whole number of GPUs, got {gpus_per_run!r}")
 
 

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from hemlab import __version__
+from hemlab.checks import Instance, refusal
 from hemlab.io import atomic_path, remove_stale_temporaries, temporary_path
 from hemlab.tasks.items import ItemRecord, item_records
 from hemlab.tasks.result import ROW_COLUMNS, RunResult
@@ -98,7 +99,8 @@ def _digest(record: dict[str, Any]) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number of a record: not a bool, NaN and infinity allowed (stored as None or read back)."""
+    return refusal(value, [Instance(int), Instance(float)]) is None
 
 
 def _well_formed(record: dict[str, Any]) -> bool:

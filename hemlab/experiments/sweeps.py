@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from hemlab.experiments.execution import ExecutionReport, execute
-from hemlab.experiments.planning import check_datasets, plan
+from hemlab.experiments.planning import plan
 from hemlab.experiments.store import ResultStore
 from hemlab.runtime import resolve_device, results_root
 from hemlab.stats.claim_verdicts import verdicts
@@ -55,11 +55,23 @@ class Sweep:
         """:func:`hemlab.tasks.summarize` of :attr:`table`: mean and 95% interval per cell."""
         return summarize(self.table)
 
-    def verdicts(self, table: pd.DataFrame | None = None) -> pd.DataFrame:
-        """:func:`hemlab.stats.claim_verdicts` of the claims on the sweep's tasks, from ``table``
+    @classmethod
+    def execute(cls, preset: str, specs: Sequence[RunSpec], store: ResultStore, *, executor: str = "processes",
+                workers: int = 0, device: str = "cpu", progress: bool = True, **executor_options) -> "Sweep":
+        """Execute ``specs`` (planned once, e.g. by :func:`hemlab.experiments.plan`) into
+        ``store`` and return them as a sweep: only what the store lacks runs
+        (:func:`hemlab.experiments.execute`)."""
+        specs = list(specs)
+        report = execute(specs, store, executor=executor, workers=workers, device=str(resolve_device(device)),
+                         progress=progress, **executor_options)
+        return cls(preset=preset, specs=specs, store=store, report=report)
+
+    def verdicts(self, table: pd.DataFrame | None = None, *, timing: dict | None = None) -> pd.DataFrame:
+        """:func:`hemlab.stats.verdicts` of the claims on the sweep's tasks, from ``table``
         (default :attr:`table`; a part of it, e.g. fewer seeds, judges that part), with the
-        stored per-item records for tasks on a fixed test set, as ``hemlab paper`` judges them."""
-        return verdicts(self.table if table is None else table, self.preset,
+        stored per-item records for tasks on a fixed test set, as ``hemlab paper`` judges them;
+        ``timing``: claim 7's measurement (:func:`hemlab.stats.measure_training_time`)."""
+        return verdicts(self.table if table is None else table, self.preset, timing=timing,
                         items=lambda task, run_id: self.store.items(self.preset, task, run_id))
 
     def _task_specs(self, task: str) -> list[RunSpec]:
@@ -117,9 +129,14 @@ class Sweep:
                 f"{len(self.report.skipped)} read back, {len(self.report.ran)} trained now"
                 + (f"; {margins}" if margins else ""))
 
+    @functools.cached_property
+    def _stored(self) -> set[RunSpec]:
+        """The specs whose runs the store holds: those the execution stored or found stored."""
+        return set(self.report.stored)
+
     def runs(self, task: str, *, seed: int | None = None, loss_label: str | None = None) -> list[RunSpec]:
         """The stored specs of ``task``, optionally of one seed or one loss label."""
-        return [spec for spec in self.specs if spec.task == task and self.store.has(spec)
+        return [spec for spec in self.specs if spec.task == task and spec in self._stored
                 and (seed is None or spec.seed == seed) and (loss_label is None or spec.loss_label == loss_label)]
 
     def artifacts(self, task: str, *, seed: int = 0) -> dict[str, dict[str, np.ndarray]]:
@@ -139,7 +156,7 @@ def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Seq
           executor: str = "processes",
           workers: int = 0, device: str = "cpu",
           progress: bool = True, **executor_options) -> Sweep:
-    """:func:`plan` the sweep, :func:`execute` what ``<out>`` lacks, and return it.
+    """:func:`plan` the sweep, execute what ``<out>`` lacks (:meth:`Sweep.execute`), and return it.
 
     ``out`` defaults to ``$HEMLAB_RESULTS`` or ``results/``; ``device`` may be ``"auto"``
     (:func:`hemlab.runtime.resolve_device`); the other arguments are those of :func:`plan` and
@@ -149,7 +166,5 @@ def sweep(preset: str = "quick", tasks: Iterable[str] | None = None, losses: Seq
     specs = plan(preset, tasks, losses, seeds=seeds, dataset=dataset, margin_sweep=margin_sweep,
                  overrides=overrides, model=model)
     store = ResultStore(Path(out) if out is not None else results_root())
-    check_datasets(spec for spec in specs if not store.has(spec))
-    report = execute(specs, store, executor=executor, workers=workers, device=str(resolve_device(device)),
-                     progress=progress, **executor_options)
-    return Sweep(preset=preset, specs=specs, store=store, report=report)
+    return Sweep.execute(preset, specs, store, executor=executor, workers=workers, device=device, progress=progress,
+                         **executor_options)

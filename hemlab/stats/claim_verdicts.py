@@ -35,7 +35,7 @@ from hemlab.stats.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headli
 from hemlab.stats.evidence import ALPHA, PairedEvidence, regions
 from hemlab.tasks.items import ItemRecord, standard_error_over_items
 from hemlab.tasks.loss_labels import LossLabel
-from hemlab.tasks.result import LOWER_IS_BETTER
+from hemlab.tasks.result import LOWER_IS_BETTER, select_cell
 
 MIN_SEEDS = 5
 """Fewer paired seeds than this decide nothing."""
@@ -97,8 +97,8 @@ class _Comparison:
 
 
 def _values_by_seed(table: pd.DataFrame, task: str, condition: str, metric: str, label: str) -> pd.Series:
-    cell = table[(table["task"] == task) & (table["condition"] == condition) & (table["metric"] == metric)
-                 & (table["loss_label"] == label)]
+    cell = select_cell(table, task, condition, metric)
+    cell = cell[cell["loss_label"] == label]
     return cell.groupby("seed")["value"].mean()
 
 
@@ -148,7 +148,7 @@ def _evidence(table: pd.DataFrame, task: str, condition: str, metric: str, subje
 def _others(table: pd.DataFrame, claim: Claim, condition: str, metric: str, subject: str,
             default_labels: set[str]) -> list[str]:
     """Every other default loss with a value on the claim's cell (the same loss at another option excluded)."""
-    cell = table[(table["task"] == claim.task) & (table["condition"] == condition) & (table["metric"] == metric)]
+    cell = select_cell(table, claim.task, condition, metric)
     subject_name = LossLabel.parse(subject).name
     return [label for label in dict.fromkeys(cell["loss_label"])
             if label in default_labels and LossLabel.parse(label).name != subject_name]

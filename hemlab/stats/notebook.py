@@ -12,13 +12,15 @@ frame :func:`hemlab.viz.plot_margin_sweep` draws) and the verdict lines.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Iterable, Sequence
 
 import pandas as pd
 
+from hemlab.checks import Interval, check
 from hemlab.stats.summary import confidence_interval
 from hemlab.tasks.loss_labels import LossLabel
-from hemlab.tasks.result import parse_condition
+from hemlab.tasks.result import select_cell
 
 Cell = tuple[str, str]
 """``(condition, metric)`` of a task's rows."""
@@ -28,17 +30,6 @@ PAIRED_COLUMNS: tuple[str, ...] = ("task", "condition", "metric", "subject", "co
 MARGIN_SWEEP_COLUMNS: tuple[str, ...] = ("task", "condition", "metric", "loss_label", "margin", "mean", "ci_low",
                                          "ci_high", "n")
 PAIRED_TO_COLUMNS: tuple[str, ...] = ("diff_mean", "diff_ci_low", "diff_ci_high")
-
-
-def same_condition(condition: str, wanted: str) -> bool:
-    """Equal as text, or as ``key=value`` pairs read as numbers (``eps=0.03`` == ``eps=0.030``)."""
-    return condition == wanted or (bool(parse_condition(wanted)) and parse_condition(condition) == parse_condition(wanted))
-
-
-def select_cell(frame: pd.DataFrame, task: str, condition: str, metric: str) -> pd.DataFrame:
-    """The rows of ``frame`` (a table or a summary) of ``task``'s ``metric`` under ``condition``."""
-    rows = frame[(frame["task"] == task) & (frame["metric"] == metric)]
-    return rows[[same_condition(str(found), condition) for found in rows["condition"]]]
 
 
 def hem_margin(label: str) -> float | None:
@@ -58,8 +49,7 @@ def hem_margins(labels: Iterable[str]) -> dict[float, str]:
 
 
 def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level: expected a confidence level between 0 and 1, got {level!r}")
+    check("level", level, Interval(Real, 0, 1, closed="neither", noun="confidence level"))
 
 
 def _values_by_seed(table: pd.DataFrame, task: str, condition: str, metric: str, label: str,
@@ -181,5 +171,5 @@ def verdict_lines(claims: pd.DataFrame) -> str:
 
 
 __all__ = ["Cell", "MARGIN_SWEEP_COLUMNS", "PAIRED_COLUMNS", "PAIRED_TO_COLUMNS", "hem_margin", "hem_margins",
-           "margin_sweep", "paired_difference", "paired_differences", "same_condition", "select_cell",
+           "margin_sweep", "paired_difference", "paired_differences", "select_cell",
            "verdict_lines"]

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from hemlab.stats.claims import headlines
-from hemlab.tasks.result import LOWER_IS_BETTER
+from hemlab.tasks.result import LOWER_IS_BETTER, select_cell
 
 
 def loss_ranks(summary: pd.DataFrame, preset: str, *, alpha: float = 0.05) -> dict[str, Any]:
@@ -33,8 +33,8 @@ def loss_ranks(summary: pd.DataFrame, preset: str, *, alpha: float = 0.05) -> di
     """
     columns = {}
     for task, head in headlines(preset).items():
-        cell = summary[(summary["task"] == task) & (summary["condition"] == head.condition)
-                       & (summary["metric"] == head.metric) & ~summary["loss_label"].str.contains(":")]
+        cell = select_cell(summary, task, head.condition, head.metric)
+        cell = cell[~cell["loss_label"].str.contains(":")]
         if cell.empty:
             continue
         means = cell.set_index("loss_label")["mean"]

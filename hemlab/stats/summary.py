@@ -17,7 +17,7 @@ from scipy import stats as scipy_stats
 from hemlab.stats.claim_verdicts import VERDICTS, verdicts
 from hemlab.stats.claims import CLAIMS, Claim, Headline, headlines
 from hemlab.tasks.loss_labels import DEFAULT_LOSSES, LossLabel
-from hemlab.tasks.result import METRIC_RANGES
+from hemlab.tasks.result import METRIC_RANGES, select_cell
 
 SUMMARY_KEYS: tuple[str, ...] = ("task", "dataset", "model", "loss", "loss_label", "condition", "metric")
 
@@ -67,8 +67,7 @@ def headline_table(summary: pd.DataFrame, preset: str, *, variants: bool = False
     heads = headlines(preset)
     rows = []
     for task, head in heads.items():
-        cell = summary[(summary["task"] == task) & (summary["condition"] == head.condition)
-                       & (summary["metric"] == head.metric)]
+        cell = select_cell(summary, task, head.condition, head.metric)
         if not variants:
             cell = cell[~cell["loss_label"].str.contains(":")]
         for _, row in cell.iterrows():
@@ -107,7 +106,7 @@ def metric_table(summary: pd.DataFrame, task: str, cells: Sequence[tuple[str, st
     rows = summary[summary["task"] == task]
     columns = {}
     for condition, metric in cells:
-        cell = rows[(rows["condition"] == condition) & (rows["metric"] == metric)]
+        cell = select_cell(rows, task, condition, metric)
         if cell.empty:
             raise ValueError(f"cells: expected (condition, metric) pairs of task {task}'s summary, "
                              f"got ({condition!r}, {metric!r}) with no rows")

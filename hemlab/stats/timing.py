@@ -18,12 +18,14 @@ the band (the measurement cannot resolve 10%), else ``inconclusive``.
 from __future__ import annotations
 
 import time
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from scipy import stats as scipy_stats
 
+from hemlab.checks import Interval, check
 from hemlab.data import dataset_targets
 from hemlab.runtime import resolve_device
 from hemlab.stats.claims import TIMING_BAND
@@ -68,8 +70,7 @@ def measure_training_time(preset: str = "quick", task: str = "clean_corrupt", su
     Returns ``{"subject", "comparator", "rounds", "subject_seconds", "comparator_seconds"
     (medians per epoch), "ratio", "ratio_low", "ratio_high", "verdict", "why", "clock"}``.
     """
-    if not isinstance(rounds, int) or rounds < 5:
-        raise ValueError(f"rounds: expected an integer of at least 5, got {rounds!r}")
+    rounds = check("rounds", rounds, Interval(Integral, 5, None))
     settings = settings or task_settings(preset, task)
     target = resolve_device(device)
     spec_of = {label: RunSpec(task, settings.dataset, settings.model, *parse_loss_spec(label), seed=seed,

@@ -13,7 +13,7 @@ from hemlab.attacks import ATTACK_LOSSES, robust_correct, standard_attacks
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
-from hemlab.tasks.result import RunResult, Rows, format_condition
+from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.spec import RunSpec
 
 ATTACK_BATCH = 500

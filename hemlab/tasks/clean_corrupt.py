@@ -16,7 +16,7 @@ from hemlab.tasks.draws import shared_draw
 from hemlab.tasks.fit import RunContext, data_key, fit_on_dataset
 from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
-from hemlab.tasks.result import RunResult, Rows, format_condition
+from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict
 

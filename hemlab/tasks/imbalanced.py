@@ -14,7 +14,7 @@ from hemlab.metrics import balanced_accuracy, shot_accuracy
 from hemlab.tasks.fit import RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import ITEM_PREFIX, correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
-from hemlab.tasks.result import RunResult, Rows, format_condition
+from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.spec import RunSpec
 
 

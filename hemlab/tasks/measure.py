@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 from hemlab.metrics import accuracy, expected_calibration_error
 from hemlab.tasks.fit import Fit, RunContext
 from hemlab.tasks.items import correct_items, item_artifacts
-from hemlab.tasks.result import RunResult, Rows, capped
+from hemlab.tasks.result import Rows, RunResult, capped
 from hemlab.train import predict
 
 

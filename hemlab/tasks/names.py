@@ -15,11 +15,5 @@ on 2 cores (README: 10 seeds take twice as long)."""
 
 
 
-def checked_name(value: str, allowed: tuple[str, ...], argument: str) -> str:
-    """``value`` when it is one of ``allowed``; ``ValueError`` naming ``argument`` and listing them otherwise."""
-    if value not in allowed:
-        raise ValueError(f"{argument}: expected one of {', '.join(allowed)}, got {value!r}")
-    return value
 
-
-__all__ = ["DEFAULT_SEEDS", "EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES", "TASK_OUTPUTS", "checked_name"]
+__all__ = ["DEFAULT_SEEDS", "EXECUTOR_NAMES", "PRESET_NAMES", "TASK_NAMES", "TASK_OUTPUTS"]

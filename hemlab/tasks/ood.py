@@ -20,7 +20,7 @@ from hemlab.tasks.draws import shared_draw
 from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, data_key, fit, load_data, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
-from hemlab.tasks.result import RunResult, Rows, capped, format_condition
+from hemlab.tasks.result import Rows, RunResult, capped, format_condition
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES, checked_name
+from hemlab.checks import Options, check
+from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES
 from hemlab.tasks.settings import TaskSettings
 from hemlab.train import TrainConfig
 
@@ -103,7 +104,7 @@ Nothing else in hemlab branches on the preset's name."""
 
 def task_settings(preset: str, task: str) -> TaskSettings:
     """``PRESETS[preset][task]``, with errors that list the allowed names."""
-    return PRESETS[checked_name(preset, PRESET_NAMES, "preset")][checked_name(task, TASK_NAMES, "task")]
+    return PRESETS[check("preset", preset, Options(*PRESET_NAMES))][check("task", task, Options(*TASK_NAMES))]
 
 
 def presets_table() -> list[dict[str, Any]]:

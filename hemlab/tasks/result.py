@@ -75,6 +75,19 @@ def parse_condition(condition: str) -> dict[str, Any]:
     return parts
 
 
+def same_condition(condition: str, wanted: str) -> bool:
+    """Equal as text, or as ``key=value`` pairs read as numbers (``eps=0.03`` == ``eps=0.030``)."""
+    return condition == wanted or (bool(parse_condition(wanted)) and parse_condition(condition) == parse_condition(wanted))
+
+
+def select_cell(frame: pd.DataFrame, task: str, condition: str, metric: str) -> pd.DataFrame:
+    """The rows of ``frame`` (a table or a summary: columns ``task``, ``condition``, ``metric``)
+    of ``task``'s ``metric`` under ``condition`` (compared by :func:`same_condition`)."""
+    rows = frame[(frame["task"] == task) & (frame["metric"] == metric)]
+    matching = [found for found in rows["condition"].unique() if same_condition(str(found), condition)]
+    return rows[rows["condition"].isin(matching)]
+
+
 def condition_columns(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with one extra column per ``key`` found in its ``condition`` strings."""
     parsed = pd.DataFrame([parse_condition(condition) for condition in table["condition"]], index=table.index)
@@ -121,4 +134,4 @@ def capped(array: Any, cap: int, dtype: Any = None) -> np.ndarray:
 
 
 __all__ = ["LOWER_IS_BETTER", "METRICS", "METRIC_RANGES", "ROW_COLUMNS", "RunResult", "Rows", "TIMING_METRICS", "capped",
-           "condition_columns", "format_condition", "parse_condition"]
+           "condition_columns", "format_condition", "parse_condition", "same_condition", "select_cell"]

@@ -16,7 +16,7 @@ from hemlab.metrics import segmentation_metrics
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts, segmentation_items
 from hemlab.tasks.measure import finish
-from hemlab.tasks.result import RunResult, Rows, capped
+from hemlab.tasks.result import Rows, RunResult, capped
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from numbers import Integral
 from typing import Any
 
-from hemlab.tasks.names import checked_name
+from hemlab.checks import Interval, Options, check
 from hemlab.train import TrainConfig
 
 MARGIN_SWEEP: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -74,9 +75,8 @@ class TaskSettings:
     def __post_init__(self) -> None:
         if not self.protocols or any(protocol not in CONTINUAL_PROTOCOLS for protocol in self.protocols):
             raise ValueError(f"protocols: expected names from {', '.join(CONTINUAL_PROTOCOLS)}, got {self.protocols!r}")
-        checked_name(self.la_prior, LA_PRIORS, "la_prior")
-        if not isinstance(self.replay_per_class, int) or self.replay_per_class < 0:
-            raise ValueError(f"replay_per_class: expected a non-negative integer, got {self.replay_per_class!r}")
+        check("la_prior", self.la_prior, Options(*LA_PRIORS))
+        check("replay_per_class", self.replay_per_class, Interval(Integral, 0, None))
 
 
 def fingerprint(value: Any) -> str:

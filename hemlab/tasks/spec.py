@@ -27,12 +27,14 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import asdict, dataclass, fields
+from numbers import Integral
 from typing import Any, Mapping
 
+from hemlab.checks import Interval, Options, check
 from hemlab.losses import loss_info
 from hemlab.moved import moved_names
 from hemlab.tasks.loss_labels import LossOptions, canonical_loss_options, loss_label
-from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES, checked_name
+from hemlab.tasks.names import PRESET_NAMES, TASK_NAMES
 from hemlab.tasks.overrides import apply_overrides, canonical_overrides
 from hemlab.tasks.presets import task_settings
 from hemlab.tasks.settings import TaskSettings, fingerprint, settings_fingerprint
@@ -59,10 +61,9 @@ class RunSpec:
     overrides: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
-        checked_name(self.task, TASK_NAMES, "task")
-        checked_name(self.preset, PRESET_NAMES, "preset")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ValueError(f"seed: expected a non-negative integer, got {self.seed!r}")
+        check("task", self.task, Options(*TASK_NAMES))
+        check("preset", self.preset, Options(*PRESET_NAMES))
+        object.__setattr__(self, "seed", check("seed", self.seed, Interval(Integral, 0, None)))
         canonical = canonical_loss_options(self.loss, dict(self.loss_options))
         object.__setattr__(self, "loss_options", canonical)
         object.__setattr__(self, "overrides", canonical_overrides(self.overrides))

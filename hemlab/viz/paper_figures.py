@@ -25,7 +25,8 @@ def headline_tuples(preset: str) -> dict[str, tuple[str, str, bool]]:
             for task, head in headlines(preset).items()}
 
 
-def save_paper_figures(summary: pd.DataFrame, preset: str, out_dir: str | Path) -> list[Path]:
+def save_paper_figures(summary: pd.DataFrame, preset: str, out_dir: str | Path, *,
+                       ranking: dict | None = None) -> list[Path]:
     """Write ``summary.png`` (headline per task and loss), ``margin_sweep.png`` when the summary
     holds a margin sweep, and ``ranks.png`` (critical-difference diagram) when at least two
     tasks rank three losses, into ``out_dir``; return the paths written."""
@@ -36,7 +37,7 @@ def save_paper_figures(summary: pd.DataFrame, preset: str, out_dir: str | Path) 
                                                & summary["loss_label"].str.startswith("hem:")].shape[0]]
     if swept:
         figures["margin_sweep.png"] = lambda: plot_margin_sweep(summary, heads, tasks=tuple(swept))
-    ranking = loss_ranks(summary, preset)
+    ranking = loss_ranks(summary, preset) if ranking is None else ranking
     if len(ranking["ranks"]) >= 2 and len(ranking["average"]) >= 3:
         figures["ranks.png"] = lambda: plot_critical_difference(ranking)
     return [_save(draw(), Path(out_dir) / name) for name, draw in figures.items()]

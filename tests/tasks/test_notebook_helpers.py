@@ -66,7 +66,7 @@ def test_paired_differences_gives_one_row_per_pair_and_pairs_only_shared_seeds(t
     ({"subject": "focal"}, "subject: expected a loss label of that cell"),
     ({"comparator": "la"}, "comparator: expected a loss label of that cell"),
     ({"metric": "auroc"}, "table: expected rows of task 't' with metric 'auroc'"),
-    ({"level": 95}, "level: expected a confidence level between 0 and 1"),
+    ({"level": 95}, r"level: expected a confidence level in \(0, 1\), got 95"),
 ])
 def test_paired_difference_names_the_argument_it_refuses(table, change, message):
     arguments = {"subject": "hem", "comparator": "ce", "metric": "accuracy", **change}

@@ -18,7 +18,7 @@ import pandas as pd
 
 from hemlab.cli.parser import UsageError
 from hemlab.data import DATASETS, DatasetUnavailableError, available_datasets, dataset_info
-from hemlab.experiments import SweepInterrupted, Sweep, plan, write_report
+from hemlab.experiments import Sweep, SweepInterrupted, plan, write_report
 from hemlab.experiments.comparison import NothingToCompare, stored_comparison
 from hemlab.experiments.execution import ExecutionReport
 from hemlab.experiments.store import ResultStore, StoreWriteError
@@ -26,11 +26,12 @@ from hemlab.io import save_table
 from hemlab.losses import LOSSES, PluginError, available_losses, load_plugins, loss_defaults, loss_info
 from hemlab.models import MODELS, available_models, model_info
 from hemlab.runtime import configure_threads, resolve_device, results_root
-from hemlab.stats import headline_table, headlines, loss_ranks, measure_training_time, summarize, verdicts
+from hemlab.stats import headline_table, headlines, loss_ranks, measure_training_time
 from hemlab.tasks import TASKS, presets_table
 from hemlab.tasks.loss_labels import check_losses, parse_loss_spec
 from hemlab.tasks.names import TASK_NAMES, TASK_OUTPUTS
 from hemlab.tasks.overrides import Overrides, load_config, parse_assignments, resolve_settings, task_overrides
+from hemlab.tasks.result import select_cell
 from hemlab.tasks.settings import settings_fingerprint
 from hemlab.viz import save_comparison_figure, save_paper_figures
 
@@ -179,7 +180,7 @@ def run_one_task(args: argparse.Namespace) -> int:
     with results.store.writing(results.preset):
         save_table(summary, out_dir / f"{args.task}_summary.csv")
     head = headlines(results.preset)[args.task]
-    shown = summary[(summary["condition"] == head.condition) & (summary["metric"] == head.metric)]
+    shown = select_cell(summary, args.task, head.condition, head.metric)
     print(f"\n{args.task}: {head.metric} @ {head.condition} (mean, std, 95% interval over seeds)")
     print(_table(shown[["loss_label", "mean", "std", "n", "ci_low", "ci_high"]]))
     print(f"wrote {out_dir / (args.task + '_summary.csv')}")
