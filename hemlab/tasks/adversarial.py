@@ -10,10 +10,12 @@ from __future__ import annotations
 from torch.utils.data import DataLoader, Subset
 
 from hemlab.attacks import ATTACK_LOSSES, robust_correct, standard_attacks
+from hemlab.tasks.declaration import Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
 from hemlab.tasks.result import Rows, RunResult, format_condition
+from hemlab.tasks.settings import TaskSettings
 from hemlab.tasks.spec import RunSpec
 
 ATTACK_BATCH = 500
@@ -38,3 +40,16 @@ def run_adversarial(spec: RunSpec, context: RunContext) -> RunResult:
         artifacts.update(item_artifacts(format_condition(eps=float(eps), attack="worst_case"), "accuracy",
                                         correct=outcome["worst_case"]))
     return finish(rows, [fitted], artifacts)
+
+
+def _headline(settings: TaskSettings) -> Headline:
+    """The worst case over every attack at the preset's largest eps."""
+    return Headline(format_condition(eps=float(max(settings.eps)), attack="worst_case"), "accuracy",
+                    "worst case over FGSM and PGD with CE, margin and DLR losses at the largest eps")
+
+
+register_task(TaskInfo(
+    "adversarial", "robust accuracy under FGSM and PGD (CE, margin, DLR) attacks", "HEM more robust than CE",
+    run_adversarial, headline=_headline,
+    claims=(Claim("3", "Adversarial robustness: HEM better than CE", "adversarial", "hem", "ce", "better"),),
+    whole_dataset=True))

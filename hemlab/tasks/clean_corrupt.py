@@ -12,6 +12,7 @@ import numpy as np
 
 from hemlab.data import corrupt_dataset
 from hemlab.metrics import accuracy
+from hemlab.tasks.declaration import SLIGHT, Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.draws import shared_draw
 from hemlab.tasks.fit import RunContext, data_key, fit_on_dataset
 from hemlab.tasks.items import correct_items, item_artifacts
@@ -40,3 +41,17 @@ def run_clean_corrupt(spec: RunSpec, context: RunContext) -> RunResult:
         rows.add("corrupted", accuracy=float(np.mean(corrupted_accuracies)))
         artifacts.update(item_artifacts("corrupted", "accuracy", correct=np.mean(survived, axis=0)))
     return finish(rows, [fitted], artifacts)
+
+
+register_task(TaskInfo(
+    "clean_corrupt", "clean and corrupted test accuracy", "CE slightly better than HEM", run_clean_corrupt,
+    headline=Headline("clean", "accuracy", "the paper's main classification number"),
+    claims=(
+        Claim("1", "Clean accuracy: CE slightly better than HEM", "clean_corrupt", "hem", "ce", "slightly_worse",
+              bound=SLIGHT),
+        Claim("1b", "Corrupted accuracy: CE slightly better than HEM", "clean_corrupt", "hem", "ce", "slightly_worse",
+              condition="corrupted", metric="accuracy", bound=SLIGHT),
+        Claim("7b", "HEM reaches the target accuracy in fewer epochs than CE", "clean_corrupt", "hem", "ce", "better",
+              condition="training", metric="epochs_to_target"),
+    ),
+    whole_dataset=True))

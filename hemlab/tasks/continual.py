@@ -34,6 +34,7 @@ from torch.utils.data import ConcatDataset, Dataset, Subset
 from hemlab.data import class_counts, dataset_targets, split_classes, subset_classes
 from hemlab.losses import uses_class_counts
 from hemlab.metrics import accuracy, continual_metrics
+from hemlab.tasks.declaration import CLASS_FREQUENCY_HEM, EVERY_OTHER, MUCH, Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
@@ -117,3 +118,16 @@ def run_continual(spec: RunSpec, context: RunContext) -> RunResult:
             artifacts.update(clean)
         all_fits.extend(fits)
     return finish(rows, all_fits, artifacts)
+
+
+register_task(TaskInfo(
+    "continual", "class-incremental learning without task ids", "HEM best; LogitNorm much poorer", run_continual,
+    headline=Headline("protocol=replay", "average_accuracy",
+                      "accuracy over all tasks after the last one, with experience replay (the "
+                      "standard class-incremental baseline)"),
+    claims=(
+        Claim("5", "Continual learning: HEM best of all", "continual", "hem", EVERY_OTHER, "best"),
+        Claim("5b", "Continual learning: LogitNorm much poorer than HEM", "continual", "logitnorm", "hem",
+              "much_worse", bound=MUCH),
+    ),
+    with_hem=(CLASS_FREQUENCY_HEM,)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from hemlab.data import long_tailed
 from hemlab.metrics import balanced_accuracy, shot_accuracy
+from hemlab.tasks.declaration import CLASS_FREQUENCY_HEM, EVERY_OTHER, Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.fit import RunContext, build_model, fit, load_data, num_classes_of
 from hemlab.tasks.items import ITEM_PREFIX, correct_items, item_artifacts
 from hemlab.tasks.measure import clean_evaluation, finish
@@ -39,3 +40,15 @@ def run_imbalanced(spec: RunSpec, context: RunContext) -> RunResult:
         artifacts["class_counts"] = counts.numpy()
         fits.append(fitted)
     return finish(rows, fits, {**artifacts, **items})
+
+
+register_task(TaskInfo(
+    "imbalanced", "long-tailed training, balanced test set", "logit-adjusted best; HEM better than CE", run_imbalanced,
+    headline=Headline("ratio=100", "balanced_accuracy", "the harder imbalance ratio, balanced test set"),
+    claims=(
+        Claim("4", "Imbalanced data: HEM better than CE", "imbalanced", "hem", "ce", "better"),
+        Claim("4b", "Imbalanced data: logit-adjusted best of all", "imbalanced", "la", EVERY_OTHER, "best"),
+        Claim("4c", "Imbalanced data: HEM with class-frequency margins better than CE", "imbalanced",
+              CLASS_FREQUENCY_HEM, "ce", "better"),
+    ),
+    with_hem=(CLASS_FREQUENCY_HEM,)))

@@ -13,6 +13,7 @@ import torch
 
 from hemlab.data import dataset_info, dataset_tensors
 from hemlab.metrics import segmentation_metrics
+from hemlab.tasks.declaration import EVERY_OTHER, SUBSTANTIAL, Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
 from hemlab.tasks.items import item_artifacts, segmentation_items
 from hemlab.tasks.measure import finish
@@ -45,3 +46,14 @@ def run_segmentation(spec: RunSpec, context: RunContext) -> RunResult:
         **item_artifacts("clean", "miou", **segmentation_items(logits, targets, num_classes, ignore_index)),
     }
     return finish(rows, [fitted], artifacts)
+
+
+register_task(TaskInfo(
+    "segmentation", "semantic segmentation", "HEM best by a substantial margin; Dice worst", run_segmentation,
+    headline=Headline("clean", "miou", "the field's segmentation number"),
+    claims=(
+        Claim("6", "Segmentation: HEM best of all by a substantial margin", "segmentation", "hem", EVERY_OTHER,
+              "best", bound=SUBSTANTIAL),
+        Claim("6b", "Segmentation: Dice worst of all", "segmentation", "dice", EVERY_OTHER, "worst"),
+    ),
+    whole_dataset=True))
