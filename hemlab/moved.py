@@ -2,8 +2,10 @@
 
 In 0.2 the task layer was split by purpose: the experiment plumbing (plan, jobs, executors,
 store, sweep) moved to :mod:`hemlab.experiments`, the statistics (summary, evidence, claims,
-verdicts, ranks, timing, the notebook helpers) to :mod:`hemlab.stats`. Two kinds of old path
-keep working:
+verdicts, ranks, timing, the notebook helpers) to :mod:`hemlab.stats`, and modules whose names
+did not say what they hold were renamed (``measure`` -> ``evaluation``, ``items`` ->
+``item_records``, the ``user`` modules of data, losses and models -> ``registration``). Two
+kinds of old path keep working:
 
 - a moved module, ``import hemlab.tasks.store`` or ``from hemlab.tasks.execute import Job``:
   :data:`MOVED_MODULES` maps it to the modules that now hold its names, and a finder on
@@ -41,6 +43,11 @@ MOVED_MODULES: dict[str, tuple[str, ...]] = {
     "hemlab.tasks.ranks": ("hemlab.stats.ranks",),
     "hemlab.tasks.timing": ("hemlab.stats.timing",),
     "hemlab.tasks.notebook": ("hemlab.stats.notebook",),
+    "hemlab.tasks.measure": ("hemlab.tasks.evaluation",),
+    "hemlab.tasks.items": ("hemlab.tasks.item_records",),
+    "hemlab.data.user": ("hemlab.data.registration",),
+    "hemlab.losses.user": ("hemlab.losses.registration",),
+    "hemlab.models.user": ("hemlab.models.registration",),
 }
 """Old module -> the modules that hold its names now (the first one's name is given in the warning)."""
 

@@ -25,9 +25,9 @@ from hemlab.data.digits import load_digits
 from hemlab.data.downloads import load_torchvision_dataset
 from hemlab.data.folder import FOLDER_PREFIX, folder_meta, folder_path, load_image_folder, scan_folder
 from hemlab.data.glyphs import load_glyphs
+from hemlab.data.registration import checked_splits, dataset_record_fields
 from hemlab.data.shapes import load_shapes
 from hemlab.data.toy2d import load_toy2d
-from hemlab.data.user import checked_splits, dataset_record_fields
 from hemlab.plugins import discover_entry_points
 from hemlab.registry import Record, Registry, builder_options, check_options
 from hemlab.sentinels import IGNORE_INDEX
@@ -116,7 +116,7 @@ def register_dataset(name: str, loader: Callable[..., Any] | None = None, *, kin
     Without ``loader`` it is a decorator. ``kind`` is ``"classification"`` (images ``(N,
     in_channels, image_size, image_size)``, labels ``(N,)`` in ``[0, num_classes)``) or
     ``"segmentation"`` (labels ``(N, image_size, image_size)``, ``IGNORE_INDEX`` unscored);
-    :mod:`hemlab.data.user` says what each load is held to. ``mirror_invariant=False`` keeps
+    :mod:`hemlab.data.registration` says what each load is held to. ``mirror_invariant=False`` keeps
     the training augmentation from flipping its images (digits, text). A built-in name is refused;
     registering a name twice needs ``replace=True``.
     """
@@ -191,7 +191,7 @@ def load_dataset(name: str, *, seed: int = 0, **options: Any) -> tuple[TensorDat
     image_size, timeout)``. ``seed`` draws the generated sets (shapes draws its test
     set with ``seed + 1``, glyphs with a second seed derived from ``seed``) and the digits
     split; the torchvision sets have fixed splits and ignore it.
-    A registered dataset's load is held to its record (:func:`hemlab.data.user.checked_splits`).
+    A registered dataset's load is held to its record (:func:`hemlab.data.registration.checked_splits`).
     An unknown name or option raises ``ValueError``; errors inside a loader are its own.
     """
     info = checked_dataset(name, options)

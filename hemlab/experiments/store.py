@@ -51,7 +51,7 @@ import pandas as pd
 from hemlab import __version__
 from hemlab.checks import Instance, refusal
 from hemlab.io import atomic_path, remove_stale_temporaries, temporary_path
-from hemlab.tasks.items import ItemRecord, item_records
+from hemlab.tasks.item_records import ItemRecord, item_records
 from hemlab.tasks.result import ROW_COLUMNS, RunResult
 from hemlab.tasks.spec import RunSpec
 
@@ -340,7 +340,7 @@ class ResultStore:
 
     def items(self, preset: str, task: str, run_id: str) -> dict[tuple[str, str], ItemRecord]:
         """The run's per-item records ``{(condition, metric): {field: array}}`` (see
-        :mod:`hemlab.tasks.items`); empty for runs stored without them."""
+        :mod:`hemlab.tasks.item_records`); empty for runs stored without them."""
         return item_records(self.artifacts(preset, task, run_id))
 
     def history(self, preset: str, task: str, run_id: str) -> pd.DataFrame:

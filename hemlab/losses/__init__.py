@@ -7,7 +7,7 @@ record in :data:`LOSSES` (:class:`LossInfo`: name, description, builder, title, 
 outputs, reference) that the factory, the notebooks and the tests read; the defaults come
 from the module's signature (:func:`loss_defaults`).
 
-Your own loss joins them with :func:`register_loss` (see :mod:`hemlab.losses.user`), and
+Your own loss joins them with :func:`register_loss` (see :mod:`hemlab.losses.registration`), and
 installed plug-ins (entry point group ``hemlab.losses``) are found on first look-up
 (:mod:`hemlab.plugins`). The seven built-in names cannot be replaced.
 
@@ -30,8 +30,8 @@ from hemlab.losses.hem import HEMLoss, class_frequency_margins, hem_loss
 from hemlab.losses.logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from hemlab.losses.logitnorm import LogitNormLoss, logitnorm_loss
 from hemlab.losses.multi_margin import MultiMarginLoss, multi_margin_loss
+from hemlab.losses.registration import make_loss_info
 from hemlab.plugins import ENTRY_POINT_GROUP, PluginError, discover_entry_points, load_plugins
-from hemlab.losses.user import make_loss_info
 from hemlab.registry import Registry
 
 BOTH = ("classification", "segmentation")
@@ -118,7 +118,7 @@ def register_loss(name: str, function: Callable[..., Tensor] | None = None, *, d
     loss with its defaults on a tiny input of each: one that fails on dense logits is
     classification-only, and ``hemlab losses`` says why); ``reference``: where it comes
     from; ``title``: its long name (default ``name``). The function's keyword parameters are
-    its options; :mod:`hemlab.losses.user` says how ``ignore_index`` and ``reduction`` are
+    its options; :mod:`hemlab.losses.registration` says how ``ignore_index`` and ``reduction`` are
     handled. A built-in name is refused; registering a name twice needs ``replace=True``.
     """
     def register(target: Callable[..., Tensor]) -> Callable[..., Tensor]:

@@ -40,7 +40,7 @@ class LossInfo(Record):
     ``version`` say where a registered (user) loss comes from, for its runs' identity;
     both are empty for the built-in losses, whose identity is hemlab's version.
     ``outputs_note`` says how ``outputs`` was found when the registration did not give it
-    (``hemlab.losses.user.probe_outputs``), e.g. why segmentation was left out.
+    (``hemlab.losses.registration.probe_outputs``), e.g. why segmentation was left out.
     """
 
     title: str

@@ -22,7 +22,7 @@ rather than torch's. Models start from torch's default random initialisation, dr
 ``seed`` when one is given; nothing is downloaded unless ``deeplabv3`` or ``fcn`` is asked
 for ``pretrained_backbone=True`` (ImageNet ResNet-50 backbone weights).
 
-Yours: a builder registered with :func:`register_model` (see :mod:`hemlab.models.user`), or
+Yours: a builder registered with :func:`register_model` (see :mod:`hemlab.models.registration`), or
 an installed plug-in's entry point in the group ``hemlab.models`` (:mod:`hemlab.plugins`).
 """
 from __future__ import annotations
@@ -34,11 +34,11 @@ import torch
 from torch import nn
 
 from hemlab.checks import POSITIVE_INTEGER, Instance, check
+from hemlab.models.registration import check_model_output, model_record_fields
 from hemlab.models.resnet import CifarResNet, CifarResNet18, resnet18_cifar, resnet20_cifar
 from hemlab.models.small import MLP, CifarCNN, DigitsCNN, count_parameters
 from hemlab.models.torchvision_seg import TorchvisionSegmenter, deeplabv3, fcn, lraspp
 from hemlab.models.unet import UNet
-from hemlab.models.user import check_model_output, model_record_fields
 from hemlab.plugins import discover_entry_points
 from hemlab.registry import Record, Registry
 

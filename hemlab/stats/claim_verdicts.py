@@ -4,7 +4,7 @@ For each claim (:mod:`hemlab.stats.claims`) whose task is in the table:
 
 1. pair the subject's and the comparator's headline values by seed; for a fixed benchmark
    test set, add the test set's standard error from the runs' per-item records
-   (:func:`hemlab.tasks.items.standard_error_over_items`);
+   (:func:`hemlab.tasks.item_records.standard_error_over_items`);
 2. compute the one-sided p-values of the claim's *supported* and *contradicted* regions
    (:mod:`hemlab.stats.evidence`), Holm-adjust each over the family of claims present
    (statsmodels ``multipletests``), and decide at 0.025 per side on the adjusted values;
@@ -33,7 +33,7 @@ from statsmodels.stats.multitest import multipletests
 from hemlab.data import dataset_info
 from hemlab.stats.claims import CLAIMS, EVERY_OTHER, TIMING_CLAIM, Claim, headlines
 from hemlab.stats.evidence import ALPHA, PairedEvidence, regions
-from hemlab.tasks.items import ItemRecord, standard_error_over_items
+from hemlab.tasks.item_records import ItemRecord, standard_error_over_items
 from hemlab.tasks.loss_labels import LossLabel
 from hemlab.tasks.result import LOWER_IS_BETTER, select_cell
 

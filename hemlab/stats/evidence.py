@@ -6,7 +6,7 @@ A comparison of two losses is paired by seed: ``d_s`` = subject minus comparator
 
     se = sqrt(sd(d)^2 / n + se_items^2)
 
-where ``se_items`` is the test set's own sampling error (:mod:`hemlab.tasks.items`; 0 when
+where ``se_items`` is the test set's own sampling error (:mod:`hemlab.tasks.item_records`; 0 when
 the seed redraws the test set, so that ``sd(d)`` already holds it). Each claim is decided
 from one-sided t-tests (``n - 1`` degrees of freedom) of half-lines ``d > b`` or ``d < b``
 at ``ALPHA = 0.025`` each, so that a raw decision is exactly "the two-sided 95% interval lies

@@ -11,9 +11,9 @@ from torch.utils.data import DataLoader, Subset
 
 from hemlab.attacks import ATTACK_LOSSES, robust_correct, standard_attacks
 from hemlab.tasks.declaration import Claim, Headline, TaskInfo, register_task
+from hemlab.tasks.evaluation import clean_evaluation, finish
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
-from hemlab.tasks.items import item_artifacts
-from hemlab.tasks.measure import clean_evaluation, finish
+from hemlab.tasks.item_records import item_artifacts
 from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.settings import TaskSettings
 from hemlab.tasks.spec import RunSpec

@@ -14,9 +14,9 @@ from hemlab.data import corrupt_dataset
 from hemlab.metrics import accuracy
 from hemlab.tasks.declaration import SLIGHT, Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.draws import shared_draw
+from hemlab.tasks.evaluation import clean_evaluation, finish
 from hemlab.tasks.fit import RunContext, data_key, fit_on_dataset
-from hemlab.tasks.items import correct_items, item_artifacts
-from hemlab.tasks.measure import clean_evaluation, finish
+from hemlab.tasks.item_records import correct_items, item_artifacts
 from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict

@@ -35,9 +35,9 @@ from hemlab.data import class_counts, dataset_targets, split_classes, subset_cla
 from hemlab.losses import uses_class_counts
 from hemlab.metrics import accuracy, continual_metrics
 from hemlab.tasks.declaration import CLASS_FREQUENCY_HEM, EVERY_OTHER, MUCH, Claim, Headline, TaskInfo, register_task
+from hemlab.tasks.evaluation import clean_evaluation, finish
 from hemlab.tasks.fit import Fit, RunContext, build_model, fit, load_data, num_classes_of
-from hemlab.tasks.items import correct_items, item_artifacts
-from hemlab.tasks.measure import clean_evaluation, finish
+from hemlab.tasks.item_records import correct_items, item_artifacts
 from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.settings import LA_PRIORS
 from hemlab.tasks.spec import RunSpec

@@ -12,9 +12,9 @@ from __future__ import annotations
 from hemlab.data import long_tailed
 from hemlab.metrics import balanced_accuracy, shot_accuracy
 from hemlab.tasks.declaration import CLASS_FREQUENCY_HEM, EVERY_OTHER, Claim, Headline, TaskInfo, register_task
+from hemlab.tasks.evaluation import clean_evaluation, finish
 from hemlab.tasks.fit import RunContext, build_model, fit, load_data, num_classes_of
-from hemlab.tasks.items import ITEM_PREFIX, correct_items, item_artifacts
-from hemlab.tasks.measure import clean_evaluation, finish
+from hemlab.tasks.item_records import ITEM_PREFIX, correct_items, item_artifacts
 from hemlab.tasks.result import Rows, RunResult, format_condition
 from hemlab.tasks.spec import RunSpec
 

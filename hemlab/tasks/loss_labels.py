@@ -146,9 +146,9 @@ def read_loss_label(text: str) -> tuple[str, dict[str, OptionValue]]:
 
 def check_losses(variants: Iterable[tuple[str, LossOptions]], outputs: Iterable[str]) -> None:
     """Build each ``(loss, options)`` once and evaluate it on a tiny input of each of
-    ``outputs`` it supports (``hemlab.losses.user.probe_loss``), so a bad option value is
+    ``outputs`` it supports (``hemlab.losses.registration.probe_loss``), so a bad option value is
     refused before any run; ``ValueError`` naming the loss spec and what the loss said."""
-    from hemlab.losses.user import probe_loss
+    from hemlab.losses.registration import probe_loss
 
     outputs = list(dict.fromkeys(outputs))
     for name, options in dict.fromkeys(variants):

@@ -18,9 +18,9 @@ from hemlab.data import FAR_OOD_KINDS, dataset_info, hold_out_classes, load_data
 from hemlab.metrics import ood_metrics, ood_scores
 from hemlab.tasks.declaration import Claim, Headline, TaskInfo, register_task
 from hemlab.tasks.draws import shared_draw
+from hemlab.tasks.evaluation import clean_evaluation, finish
 from hemlab.tasks.fit import DATA_SPLIT_SEED, RunContext, build_model, data_key, fit, load_data, num_classes_of
-from hemlab.tasks.items import item_artifacts
-from hemlab.tasks.measure import clean_evaluation, finish
+from hemlab.tasks.item_records import item_artifacts
 from hemlab.tasks.result import Rows, RunResult, capped, format_condition
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict

@@ -14,9 +14,9 @@ import torch
 from hemlab.data import dataset_info, dataset_tensors
 from hemlab.metrics import segmentation_metrics
 from hemlab.tasks.declaration import EVERY_OTHER, SUBSTANTIAL, Claim, Headline, TaskInfo, register_task
+from hemlab.tasks.evaluation import finish
 from hemlab.tasks.fit import RunContext, fit_on_dataset, num_classes_of
-from hemlab.tasks.items import item_artifacts, segmentation_items
-from hemlab.tasks.measure import finish
+from hemlab.tasks.item_records import item_artifacts, segmentation_items
 from hemlab.tasks.result import Rows, RunResult, capped
 from hemlab.tasks.spec import RunSpec
 from hemlab.train import predict

@@ -145,7 +145,7 @@ def test_la_prior_seen_counts_every_class_seen_so_far():
 
 @pytest.mark.parametrize("task", ["clean_corrupt", "ood", "adversarial", "imbalanced", "continual", "segmentation"])
 def test_per_item_records_reproduce_the_rows_they_belong_to(task, tiny, spec_for):
-    from hemlab.tasks.items import item_records, metric_from_items
+    from hemlab.tasks.item_records import item_records, metric_from_items
 
     result = run(spec_for(task, "ce"), settings=tiny(task))
     rows = _rows(result).set_index(["condition", "metric"])["value"]

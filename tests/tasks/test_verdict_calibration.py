@@ -17,7 +17,7 @@ from statsmodels.stats.power import TTestPower
 
 from hemlab.stats import Claim, verdicts
 from hemlab.stats.evidence import ALPHA, PairedEvidence, regions
-from hemlab.tasks.items import item_artifacts, item_records, standard_error_over_items
+from hemlab.tasks.item_records import item_artifacts, item_records, standard_error_over_items
 
 DRAWS = 2000
 SEEDS = 6

@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from hemlab.metrics import accuracy, expected_calibration_error
 from hemlab.tasks.fit import Fit, RunContext
-from hemlab.tasks.items import correct_items, item_artifacts
+from hemlab.tasks.item_records import correct_items, item_artifacts
 from hemlab.tasks.result import Rows, RunResult, capped
 from hemlab.train import predict
 
@@ -19,7 +19,7 @@ def clean_evaluation(fit: Fit, test_set: Dataset, rows: Rows, context: RunContex
                      condition: str = "clean") -> tuple[Tensor, Tensor, dict[str, np.ndarray]]:
     """Predict ``test_set``; add ``accuracy`` and ``ece`` under ``condition``; return
     ``(logits, targets, artifacts)`` with the capped float16 ``logits`` and ``targets`` and the
-    accuracy's per-item record (:mod:`hemlab.tasks.items`)."""
+    accuracy's per-item record (:mod:`hemlab.tasks.item_records`)."""
     logits, targets = predict(fit.model, test_set)
     rows.add(condition, accuracy=accuracy(logits, targets), ece=expected_calibration_error(logits, targets))
     cap = context.settings.logits_cap
