@@ -99,7 +99,16 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path):
         tuple(TopologicalSorter(circle).static_order())
 
 
-@pytest.mark.parametrize("package", ["hemlab.tasks", "hemlab.experiments", "hemlab.stats", "hemlab.viz"])
+def test_the_anatomy_imports_no_plots_and_no_layer():
+    """``hemlab.anatomy`` computes what ``hemlab.viz`` draws: library code, below the plots."""
+    upward = [f"{module} imports {target}" for module, targets in GRAPH.items() for target in targets
+              if module.startswith("hemlab.anatomy")
+              and (target.startswith("hemlab.viz") or layer_of(target) is not None)]
+    assert GRAPH["hemlab.anatomy"] and upward == []
+
+
+@pytest.mark.parametrize("package", ["hemlab.tasks", "hemlab.experiments", "hemlab.stats", "hemlab.viz",
+                                     "hemlab.anatomy"])
 def test_no_exported_name_is_also_a_submodule(package):
     """A package whose function and submodule share a name answers the module once something
     imports the submodule (the import system binds it on the package)."""

@@ -5,11 +5,12 @@ and the ipywidgets panels of the notebooks.
 
 Every plot is a pure function of tables (pandas) and arrays (numpy or torch) that returns a
 matplotlib Figure; every loss keeps one colour across figures (:func:`loss_colors`, HEM in red).
+What the anatomy plots draw (gradients, sweeps, toy models, the pull during training) is
+computed by :mod:`hemlab.anatomy`.
 """
+from hemlab.moved import moved_names
 from hemlab.stats.notebook import hem_margins
-from hemlab.viz.anatomy import (ToyModels, anatomy_losses, decision_grid, logit_gradients, plot_decision_regions,
-                                plot_logit_gradients, plot_rival_sweep, plot_true_logit_pull, rival_sweep,
-                                train_toy_models, true_logit_pull)
+from hemlab.viz.anatomy import plot_decision_regions, plot_logit_gradients, plot_rival_sweep, plot_true_logit_pull
 from hemlab.viz.anatomy_widgets import LossAnatomyPanel, parse_logits
 from hemlab.viz.continual import plot_accuracy_matrices
 from hemlab.viz.curves import plot_training_curves
@@ -24,17 +25,17 @@ from hemlab.viz.ranks import plot_critical_difference
 from hemlab.viz.robustness import plot_accuracy_vs_eps, plot_accuracy_vs_severity, plot_corrupted_images
 from hemlab.viz.segmentation import plot_masks
 from hemlab.viz.summary import plot_margin_sweep, plot_summary
-from hemlab.viz.training_pull import plot_pull_during_training, pull_during_training
+from hemlab.viz.training_pull import plot_pull_during_training
+
+__getattr__ = moved_names(__name__, {"hemlab.anatomy": (
+    "ToyModels", "anatomy_losses", "decision_grid", "logit_gradients", "pull_during_training", "rival_sweep",
+    "train_toy_models", "true_logit_pull")})
 
 __all__ = [
     "HEM_COLOR",
     "LossAnatomyPanel",
-    "ToyModels",
-    "anatomy_losses",
-    "decision_grid",
     "headline_tuples",
     "hem_margins",
-    "logit_gradients",
     "loss_colors",
     "parse_logits",
     "plot_accuracy_matrices",
@@ -57,11 +58,7 @@ __all__ = [
     "plot_summary",
     "plot_training_curves",
     "plot_true_logit_pull",
-    "pull_during_training",
-    "rival_sweep",
     "save_comparison_figure",
     "save_paper_figures",
     "selection_panel",
-    "train_toy_models",
-    "true_logit_pull",
 ]

@@ -1,7 +1,7 @@
 """The loss-anatomy panel: a margin slider, a loss dropdown and an editable logit vector
-driving the plots of :mod:`hemlab.viz.anatomy`.
+driving the plots of :mod:`hemlab.viz.anatomy` from what :mod:`hemlab.anatomy` computes.
 
->>> panel = LossAnatomyPanel(toy_models)   # toy_models from train_toy_models
+>>> panel = LossAnatomyPanel(toy_models)   # toy_models from hemlab.anatomy.train_toy_models
 >>> panel.widget                            # display it in a notebook
 >>> view = panel.update()                   # what a slider move does; testable without a browser
 """
@@ -16,18 +16,9 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from hemlab.anatomy import REFERENCE_LOSSES, ToyModels, anatomy_losses, logit_gradients, rival_sweep, takes_margin
 from hemlab.losses import loss_info
-from hemlab.viz.anatomy import (
-    REFERENCE_LOSSES,
-    ToyModels,
-    anatomy_losses,
-    logit_gradients,
-    plot_decision_regions,
-    plot_logit_gradients,
-    plot_rival_sweep,
-    rival_sweep,
-    takes_margin,
-)
+from hemlab.viz.anatomy import plot_decision_regions, plot_logit_gradients, plot_rival_sweep
 
 DEFAULT_LOGITS: tuple[float, ...] = (1.0, 1.5, 0.8, 0.2, -1.0)
 

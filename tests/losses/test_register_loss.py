@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from hemlab import losses
+from hemlab.anatomy import anatomy_losses, logit_gradients
 from hemlab.losses import LOSSES, create_loss, loss_defaults, loss_info, register_loss
 from hemlab.losses.registration import probe_loss
 from hemlab.tasks.loss_labels import parse_loss_spec, sort_labels
 from hemlab.tasks.spec import RunSpec
-from hemlab.viz.anatomy import anatomy_losses, logit_gradients
 from hemlab.viz.palette import EXTRA_COLORS, HEM_COLOR, loss_colors
 
 
