@@ -200,7 +200,7 @@ def _read_verdicts(results: Path):
 
 def _method() -> tuple[str, str]:
     """The statistical method behind the verdicts: the docstring of the module that defines
-    ``hemlab.stats.claim_verdicts``, and that module's name."""
+    ``hemlab.stats.verdicts``, and that module's name."""
     from hemlab import stats
 
     module = sys.modules[stats.verdicts.__module__]

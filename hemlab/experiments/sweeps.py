@@ -52,7 +52,7 @@ class Sweep:
 
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
-        """:func:`hemlab.tasks.summarize` of :attr:`table`: mean and 95% interval per cell."""
+        """:func:`hemlab.stats.summarize` of :attr:`table`: mean and 95% interval per cell."""
         return summarize(self.table)
 
     @classmethod
@@ -102,7 +102,7 @@ class Sweep:
 
     def hem_margins(self, task: str) -> dict[float, str]:
         """``{margin: loss_label}`` of HEM in ``task``'s runs, ascending (see
-        :func:`hemlab.tasks.hem_margins`); one entry when there is no margin sweep."""
+        :func:`hemlab.stats.hem_margins`); one entry when there is no margin sweep."""
         return hem_margins(spec.loss_label for spec in self._task_specs(task))
 
     def losses(self, task: str) -> list[str]:

@@ -7,7 +7,7 @@ frame :func:`hemlab.viz.plot_margin_sweep` draws) and the verdict lines.
     print(verdict_lines(verdicts(table, "quick")))
 
 ``table`` is a sweep's tidy rows (one value per run, condition and metric: ``seed``, ``value``);
-``summary`` is :func:`hemlab.tasks.summarize` of it (``mean``, ``ci_low``, ``ci_high``, ``n``).
+``summary`` is :func:`hemlab.stats.summarize` of it (``mean``, ``ci_low``, ``ci_high``, ``n``).
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def margin_sweep(summary: pd.DataFrame, task: str, cells: Sequence[Cell], *, ref
 
 
 def verdict_lines(claims: pd.DataFrame) -> str:
-    """Two lines per row of :func:`hemlab.stats.claim_verdicts`, the verdict and its difference.
+    """Two lines per row of :func:`hemlab.stats.verdicts`, the verdict and its difference.
 
     For example::
 

@@ -6,7 +6,7 @@ A run is a pure function of a small frozen spec::
     from hemlab import tasks
     spec = tasks.RunSpec("ood", "digits", "mlp", "hem", seed=0)
     result = tasks.run(spec)                       # trains, evaluates, writes nothing
-    result.table()                                 # tidy rows
+    result.rows                                    # tidy rows: condition, metric, value
 
 Tasks: clean_corrupt, ood, adversarial, imbalanced, continual, segmentation. Presets:
 ``quick`` (embedded data, CPU minutes), ``colab`` (one GPU) and ``paper`` (the literature

@@ -24,7 +24,7 @@ def _groups(average: Mapping[str, float], critical: float) -> list[tuple[float, 
 def plot_critical_difference(ranking: Mapping[str, Any], *, title: str | None = None) -> Figure:
     """Average rank of each loss on a rank axis (1 = best, at the left), with a bar the length
     of the Nemenyi critical difference and thick lines joining the losses it does not tell
-    apart. ``ranking`` is the result of :func:`hemlab.tasks.loss_ranks`."""
+    apart. ``ranking`` is the result of :func:`hemlab.stats.loss_ranks`."""
     average = dict(ranking["average"])
     if not average:
         raise ValueError("ranking: expected average ranks of at least one loss, got none")

@@ -117,7 +117,7 @@ def plot_summary(summary: pd.DataFrame, headlines: Headlines, *, losses: Sequenc
 
 
 def _sweep_frame(summary: pd.DataFrame, task: str, condition: str, metric: str, reference: str) -> pd.DataFrame:
-    """:func:`hemlab.tasks.margin_sweep` of one headline, with ``reference`` when ``task`` has it
+    """:func:`hemlab.stats.margin_sweep` of one headline, with ``reference`` when ``task`` has it
     (empty when the task has no rows of the headline)."""
     labels = set(select_cell(summary, task, condition, metric)["loss_label"])
     if not labels:
@@ -132,7 +132,7 @@ def plot_margin_sweep(summary: pd.DataFrame, headlines: Headlines,
     the ``reference`` loss's value as a horizontal line and CI band.
 
     HEM points come from ``hem`` (at the registry's default margin) and ``hem:margin=<mu>`` rows:
-    each panel draws the frame :func:`hemlab.tasks.margin_sweep` gives for its headline (the
+    each panel draws the frame :func:`hemlab.stats.margin_sweep` gives for its headline (the
     notebooks print the same frame).
 
     Args:

@@ -1,6 +1,6 @@
 """Fast stand-ins for ``run_job`` that executor tests ship to worker processes.
 
-Each takes a :class:`~hemlab.tasks.Job` and returns what ``run_job`` would: a
+Each takes a :class:`~hemlab.experiments.Job` and returns what ``run_job`` would: a
 ``RunResult`` whose rows are a pure function of the spec (a few SGD steps of a linear
 model on data seeded by the run id), plus one timing row, so two executors can be compared
 row by row. The others raise or kill their worker process on chosen seeds. They count their
