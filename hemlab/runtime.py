@@ -1,7 +1,10 @@
-"""Where hemlab runs: quick or paper mode, the data folder, the compute device and CPU threads.
+"""Where hemlab runs: the data folder, the compute device and CPU threads.
 
-Quick mode (embedded data, small models, a few epochs, CPU-friendly) is on when
-``HEMLAB_QUICK=1`` or ``CI`` is set; paper mode follows the literature settings.
+What a run computes is chosen by one switch, its preset (``quick``: embedded data, small
+models, CPU minutes; ``colab``; ``paper``: the literature settings), in the command line and
+in every notebook's ``preset`` parameter. ``HEMLAB_QUICK=1`` (or ``CI`` set) changes no
+setting: it says the machine runs small models many at a time, so :func:`configure_threads`
+gives each process one torch thread; the test suite sets it.
 """
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ _TRUTHY = {"1", "true", "yes", "on"}
 
 
 def is_quick_mode() -> bool:
-    """True when ``HEMLAB_QUICK`` is truthy, or when ``CI`` is set and ``HEMLAB_QUICK`` is unset."""
+    """True when ``HEMLAB_QUICK`` is truthy, or when ``CI`` is set and ``HEMLAB_QUICK`` is unset
+    (one torch thread per process: :func:`configure_threads`)."""
     flag = os.environ.get("HEMLAB_QUICK")
     if flag is not None:
         return flag.strip().lower() in _TRUTHY
