@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
-MODULES = ("losses", "data", "models", "train", "inference", "metrics", "attacks", "tasks", "anatomy", "viz")
+MODULES = ("losses", "data", "models", "train", "inference", "metrics", "attacks", "tasks", "experiments", "stats",
+           "anatomy", "viz")
 
 
 def test_markdown_table_renders_whatever_columns_exist(site_build):
