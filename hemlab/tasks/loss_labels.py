@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from hemlab.losses import accepted_arguments, loss_info
+from hemlab.losses.registration import probe_loss
 
 DEFAULT_LOSSES: tuple[str, ...] = ("ce", "mm", "hem", "logitnorm", "la", "dice", "focal")
 """The paper's losses, in hemlab's order (tables, figures, the default sweep)."""
@@ -148,8 +149,6 @@ def check_losses(variants: Iterable[tuple[str, LossOptions]], outputs: Iterable[
     """Build each ``(loss, options)`` once and evaluate it on a tiny input of each of
     ``outputs`` it supports (``hemlab.losses.registration.probe_loss``), so a bad option value is
     refused before any run; ``ValueError`` naming the loss spec and what the loss said."""
-    from hemlab.losses.registration import probe_loss
-
     outputs = list(dict.fromkeys(outputs))
     for name, options in dict.fromkeys(variants):
         info = loss_info(name)
