@@ -28,7 +28,8 @@ from hemlab.models import MODELS, available_models, model_info
 from hemlab.runtime import configure_threads, resolve_device, results_root
 from hemlab.stats import headline_table, headlines, loss_ranks, measure_training_time
 from hemlab.tasks import TASKS, presets_table
-from hemlab.tasks.names import TASK_NAMES
+from hemlab.tasks.loss_labels import check_losses, parse_loss_spec
+from hemlab.tasks.names import TASK_NAMES, TASK_OUTPUTS
 from hemlab.tasks.overrides import Overrides, load_config, parse_assignments, resolve_settings, task_overrides
 from hemlab.tasks.result import select_cell
 from hemlab.tasks.settings import settings_fingerprint
@@ -121,10 +122,20 @@ def _resolved_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_loss_specs(texts: Sequence[str], tasks: Sequence[str]) -> None:
+    """Parse each loss spec and build it once on a tiny input of each output that ``tasks``
+    train and it supports, so a bad loss fails before any run; usage errors."""
+    try:
+        check_losses([parse_loss_spec(text) for text in texts], (TASK_OUTPUTS[task] for task in tasks))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
 def _sweep(args: argparse.Namespace, tasks: list[str], margin_sweep: bool) -> Sweep:
     """Plan the sweep once, say how many runs, execute what the store lacks and read it back
     (:meth:`hemlab.experiments.Sweep.execute`); bad values are usage errors."""
     preset, overrides = _settings(args, tasks)
+    _check_loss_specs(args.losses or (), tasks)
     try:
         device = str(resolve_device(args.device))
         specs = plan(preset, tasks, args.losses, seeds=args.seeds, dataset=args.dataset, margin_sweep=margin_sweep,
