@@ -55,19 +55,31 @@ def _first_interrupt(signum, frame) -> NoReturn:
     raise KeyboardInterrupt
 
 
+QUIET_RESOURCE_TRACKER = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+"""A warning filter (``-W`` form: the warnings of ``multiprocessing.resource_tracker`` that
+start with its name) for the resource tracker that ``multiprocessing`` starts beside a pool,
+which takes its filters from ``sys.warnoptions``: after a second Ctrl-C has killed the workers, it
+unlinks the pool's semaphores they held and would add a two-line warning that they leaked,
+after the one line that said what happened."""
+
+
 @contextmanager
 def _interrupts() -> Iterator[None]:
     """Meanwhile the first Ctrl-C raises ``KeyboardInterrupt`` (the sweep stops its workers
-    and says what is stored) and a second one kills the workers and exits at once. An
-    ignored SIGINT (a background job) stays ignored, and only the main thread handles signals."""
+    and says what is stored) and a second one kills the workers and exits at once
+    (:data:`QUIET_RESOURCE_TRACKER`). An ignored SIGINT (a background job) stays ignored, and
+    only the main thread handles signals."""
     if (signal.getsignal(signal.SIGINT) is not signal.default_int_handler
             or threading.current_thread() is not threading.main_thread()):
         yield
         return
     signal.signal(signal.SIGINT, _first_interrupt)
+    warn_options = list(sys.warnoptions)
+    sys.warnoptions.append(QUIET_RESOURCE_TRACKER)
     try:
         yield
     finally:
+        sys.warnoptions[:] = warn_options
         if signal.getsignal(signal.SIGINT) in (_first_interrupt, _exit_now):
             signal.signal(signal.SIGINT, signal.default_int_handler)
 

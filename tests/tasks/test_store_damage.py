@@ -387,38 +387,50 @@ def _interrupted_cli(tmp_path: Path, *, ignore_sigterm: bool = False):
     return root, cli
 
 
-def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, monkeypatch):
+@pytest.fixture
+def stalled_runs(monkeypatch):
+    """The ``processes`` executor with runs that stall for a minute (``fake_runs.stall``)."""
     monkeypatch.syspath_prepend(str(Path(__file__).parent))  # spawned workers import fake_runs from here
     fakes = importlib.import_module("fake_runs")
     monkeypatch.setitem(executors_module.EXECUTORS, "processes",
                         functools.partial(executors_module.process_executor, run_function=fakes.stall))
+
+
+def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, stalled_runs):
     root, cli = _interrupted_cli(tmp_path)
     try:
         _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
         os.killpg(cli.pid, signal.SIGINT)  # as the terminal does: the whole foreground group
         cli.join(30)
-        err = (tmp_path / "cli.err").read_text()
+        _wait_for(lambda: _group_gone(cli.pid), 10)  # the workers would sleep a minute more
+        err = (tmp_path / "cli.err").read_text()  # all of it: the group's last writer is gone
         assert cli.exitcode == 130, err
         assert err.splitlines() == [f"interrupted: 2 runs stored in {root / 'quick'}; "
                                     "run the same command again to resume"]
-        _wait_for(lambda: _group_gone(cli.pid), 10)  # the workers would sleep a minute more
         assert not list(root.rglob("*.tmp"))
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(cli.pid, signal.SIGKILL)
 
 
-def test_a_second_ctrl_c_exits_at_once(tmp_path, fake_runs):
-    _, cli = _interrupted_cli(tmp_path, ignore_sigterm=True)  # the workers inherit it: stopping them takes long
-    os.killpg(cli.pid, signal.SIGINT)
-    time.sleep(0.5)
-    started = time.monotonic()
-    os.killpg(cli.pid, signal.SIGINT)
-    cli.join(30)
-    assert cli.exitcode == 130 and time.monotonic() - started < executors_module.STOP_GRACE_SECONDS
-    assert (tmp_path / "cli.err").read_text().splitlines() == [
-        "interrupted again: stopped at once; run the same command again to resume"]
-    _wait_for(lambda: _group_gone(cli.pid), 10)
+def test_a_second_ctrl_c_exits_at_once(tmp_path, stalled_runs):
+    """Both runs in flight (stalled for a minute) and deaf to SIGTERM, so that the first Ctrl-C
+    leaves the driver waiting out the workers' grace when the second one comes."""
+    root, cli = _interrupted_cli(tmp_path, ignore_sigterm=True)  # the workers inherit it: stopping them takes long
+    try:
+        _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
+        os.killpg(cli.pid, signal.SIGINT)
+        time.sleep(0.5)
+        started = time.monotonic()
+        os.killpg(cli.pid, signal.SIGINT)
+        cli.join(30)
+        assert cli.exitcode == 130 and time.monotonic() - started < executors_module.STOP_GRACE_SECONDS
+        _wait_for(lambda: _group_gone(cli.pid), 10)  # multiprocessing's resource tracker too, which writes last
+        assert (tmp_path / "cli.err").read_text().splitlines() == [
+            "interrupted again: stopped at once; run the same command again to resume"]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(cli.pid, signal.SIGKILL)
 
 
 def test_ctrl_c_while_hemlab_starts_is_one_line_too(tmp_path):
