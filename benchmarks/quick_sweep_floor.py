@@ -36,6 +36,7 @@ MATRIX_KERNELS = frozenset({"aten::mm", "aten::addmm", "aten::bmm", "aten::baddb
                             "aten::_slow_conv2d_backward"})
 """The operators whose self time is the arithmetic a step cannot do without."""
 AIM_SECONDS = 240.0
+"""The aim for `make demo`'s sweep: 4 minutes of wall time."""
 TASK_ORDER = ("clean_corrupt", "adversarial", "ood", "imbalanced", "continual", "segmentation")
 """clean_corrupt before adversarial: the adversarial run takes the model clean_corrupt trained."""
 

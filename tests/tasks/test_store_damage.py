@@ -356,15 +356,6 @@ def _wait_for(condition, seconds: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def _group_size(group: int) -> int:
-    """How many processes of this machine are in process group ``group`` (zombies too)."""
-    size = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            size += int(stat.read_text().rpartition(")")[2].split()[2]) == group
-    return size
-
-
 def _group_gone(group: int) -> bool:
     try:
         os.killpg(group, 0)
@@ -373,18 +364,21 @@ def _group_gone(group: int) -> bool:
     return False
 
 
-def _interrupted_cli(tmp_path: Path, *, ignore_sigterm: bool = False):
+@contextlib.contextmanager
+def _cli_with_runs_in_flight(tmp_path: Path, *, ignore_sigterm: bool = False):
     """A CLI sweep of ``SPECS`` with a pool of two workers into a store holding two of them,
-    in its own process group; returns the process once its pool is starting."""
+    in its own process group; yields ``(root, process)`` once both workers' runs have started
+    (``stalled_runs``), and kills the group on the way out."""
     root = tmp_path / "results"
     execute(SPECS[:2], ResultStore(root), executor="local", progress=False)
     cli = _forked(lambda: main([*CLI_RUN, "--executor", "processes", "--workers", "2", "--out", str(root)]),
                   tmp_path, "cli", ignore_sigterm=ignore_sigterm)
-    output = tmp_path / "cli.out"
-    _wait_for(lambda: output.is_file() and " runs (" in output.read_text())
-    _wait_for(lambda: _group_size(cli.pid) >= 3)  # the driver and its two workers, starting
-    time.sleep(0.5)
-    return root, cli
+    try:
+        _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
+        yield root, cli
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(cli.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -397,9 +391,7 @@ def stalled_runs(monkeypatch):
 
 
 def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, stalled_runs):
-    root, cli = _interrupted_cli(tmp_path)
-    try:
-        _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
+    with _cli_with_runs_in_flight(tmp_path) as (root, cli):
         os.killpg(cli.pid, signal.SIGINT)  # as the terminal does: the whole foreground group
         cli.join(30)
         _wait_for(lambda: _group_gone(cli.pid), 10)  # the workers would sleep a minute more
@@ -408,17 +400,12 @@ def test_ctrl_c_stops_the_workers_in_flight_and_says_how_to_resume(tmp_path, sta
         assert err.splitlines() == [f"interrupted: 2 runs stored in {root / 'quick'}; "
                                     "run the same command again to resume"]
         assert not list(root.rglob("*.tmp"))
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(cli.pid, signal.SIGKILL)
 
 
 def test_a_second_ctrl_c_exits_at_once(tmp_path, stalled_runs):
     """Both runs in flight (stalled for a minute) and deaf to SIGTERM, so that the first Ctrl-C
     leaves the driver waiting out the workers' grace when the second one comes."""
-    root, cli = _interrupted_cli(tmp_path, ignore_sigterm=True)  # the workers inherit it: stopping them takes long
-    try:
-        _wait_for(lambda: len(list((root / "quick" / TASK / "checkpoints").glob("*.started"))) == 2, 120)
+    with _cli_with_runs_in_flight(tmp_path, ignore_sigterm=True) as (_, cli):  # the workers inherit it
         os.killpg(cli.pid, signal.SIGINT)
         time.sleep(0.5)
         started = time.monotonic()
@@ -428,9 +415,6 @@ def test_a_second_ctrl_c_exits_at_once(tmp_path, stalled_runs):
         _wait_for(lambda: _group_gone(cli.pid), 10)  # multiprocessing's resource tracker too, which writes last
         assert (tmp_path / "cli.err").read_text().splitlines() == [
             "interrupted again: stopped at once; run the same command again to resume"]
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(cli.pid, signal.SIGKILL)
 
 
 def test_ctrl_c_while_hemlab_starts_is_one_line_too(tmp_path):
